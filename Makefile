@@ -1,0 +1,80 @@
+# SPDX-License-Identifier: GPL-2.0
+#
+# edutcp: `make demo` shows it, `make check` tests it.  See README.md.
+
+KDIR	?= $(shell scripts/kdir)
+BUILD	:= build
+TOOLS	:= $(BUILD)/linux-tools
+CC	?= gcc
+CFLAGS	?= -O2 -g
+USER_CFLAGS := $(CFLAGS) -Wall -Wextra -Werror -std=gnu11 -Iuapi
+# kselftest_harness.h passes arguments every test body need not use.
+
+# Kernel build flags: W=1 always, and no BTF for the module (the headers
+# package ships no vmlinux to take types from).
+KMAKE	= $(MAKE) -C $(KDIR) M=$(CURDIR) W=1 CONFIG_DEBUG_INFO_BTF_MODULES=
+
+USER_PROGS  := $(patsubst userspace/%.c,$(BUILD)/bin/%,$(wildcard userspace/*.c))
+TEST_PROGS  := $(patsubst selftests/%.c,$(BUILD)/selftests/%,$(wildcard selftests/*.c selftests/helpers/*.c))
+TEST_HDRS   := $(wildcard selftests/*.h) $(TOOLS)/kselftest_harness.h
+
+.PHONY: all module userspace selftests check demo vm bench lint install \
+	clean deps debug-kernel check-debug
+
+all: module userspace selftests
+
+module:
+	$(KMAKE) modules
+
+userspace: $(USER_PROGS)
+selftests: $(TEST_PROGS)
+
+$(BUILD)/bin/%: userspace/%.c $(wildcard userspace/*.h) uapi/linux/edu.h
+	@mkdir -p $(@D)
+	$(CC) $(USER_CFLAGS) -o $@ $< -lpthread
+
+$(BUILD)/selftests/%: selftests/%.c $(TEST_HDRS) uapi/linux/edu.h
+	@mkdir -p $(@D)
+	$(CC) $(USER_CFLAGS) -Wno-unused-parameter -I$(TOOLS) -o $@ $< -lpthread
+
+# kselftest's harness and checkpatch come from Debian's linux-source-6.1,
+# the source of the kernel under test; they are unpacked here, never kept
+# in git.
+$(TOOLS)/kselftest_harness.h:
+	scripts/linux-tools $(TOOLS)
+
+deps:
+	scripts/deps
+
+lint: $(TOOLS)/kselftest_harness.h
+	scripts/lint $(TOOLS)
+
+check: deps
+	$(MAKE) all
+	$(MAKE) lint
+	scripts/vm selftests/run.sh
+
+demo: deps
+	$(MAKE) all
+	scripts/vm scripts/demo
+
+vm: module
+	scripts/vm
+
+bench: deps
+	$(MAKE) all
+	scripts/vm scripts/bench
+
+install: module
+	$(KMAKE) modules_install
+	depmod -a $(shell sed -n 's/^\#define UTS_RELEASE "\(.*\)"/\1/p' $(KDIR)/include/generated/utsrelease.h)
+
+debug-kernel:
+	scripts/debug-kernel
+
+check-debug: deps
+	scripts/check-debug
+
+clean:
+	-$(KMAKE) clean
+	rm -rf $(BUILD)

@@ -1,0 +1,142 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * sysctl.c - /proc/sys/net/edutcp/, one table per network namespace.
+ *
+ * Each knob mirrors a net.ipv4.tcp_* one and starts from Linux's default.
+ * Values are range checked: a write outside the range fails with EINVAL
+ * and the old value stays.
+ */
+#include <linux/slab.h>
+#include <linux/sysctl.h>
+#include <net/tcp.h>
+#include "edu.h"
+
+static int edu_one_day_secs = 24 * 3600;
+static int edu_rto_max_ms = TCP_RTO_MAX * 1000 / HZ;
+static int edu_max_retries = 255;
+
+/* .data is filled in per namespace by edu_sysctl_init_net(). */
+static struct ctl_table edu_sysctl_template[] = {
+	{
+		.procname	= "max_syn_backlog",
+		.maxlen		= sizeof(int),
+		.mode		= 0644,
+		.proc_handler	= proc_dointvec_minmax,
+		.extra1		= SYSCTL_ZERO,
+		.extra2		= SYSCTL_INT_MAX,
+	},
+	{
+		.procname	= "synack_retries",
+		.maxlen		= sizeof(int),
+		.mode		= 0644,
+		.proc_handler	= proc_dointvec_minmax,
+		.extra1		= SYSCTL_ONE,
+		.extra2		= &edu_max_retries,
+	},
+	{
+		.procname	= "syn_retries",
+		.maxlen		= sizeof(int),
+		.mode		= 0644,
+		.proc_handler	= proc_dointvec_minmax,
+		.extra1		= SYSCTL_ONE,
+		.extra2		= &edu_max_retries,
+	},
+	{
+		.procname	= "abort_on_overflow",
+		.maxlen		= sizeof(int),
+		.mode		= 0644,
+		.proc_handler	= proc_dointvec_minmax,
+		.extra1		= SYSCTL_ZERO,
+		.extra2		= SYSCTL_ONE,
+	},
+	{
+		.procname	= "syncookies",
+		.maxlen		= sizeof(int),
+		.mode		= 0644,
+		.proc_handler	= proc_dointvec_minmax,
+		.extra1		= SYSCTL_ZERO,
+		.extra2		= SYSCTL_TWO,
+	},
+	{
+		.procname	= "fin_timeout",
+		.maxlen		= sizeof(int),
+		.mode		= 0644,
+		.proc_handler	= proc_dointvec_minmax,
+		.extra1		= SYSCTL_ONE,
+		.extra2		= &edu_one_day_secs,
+	},
+	{
+		.procname	= "tw_timeout",
+		.maxlen		= sizeof(int),
+		.mode		= 0644,
+		.proc_handler	= proc_dointvec_minmax,
+		.extra1		= SYSCTL_ONE,
+		.extra2		= &edu_one_day_secs,
+	},
+	{
+		.procname	= "rto_min_ms",
+		.maxlen		= sizeof(int),
+		.mode		= 0644,
+		.proc_handler	= proc_dointvec_minmax,
+		.extra1		= SYSCTL_ONE,
+		.extra2		= &edu_rto_max_ms,
+	},
+	{ }
+};
+
+/*
+ * Defaults are Linux's: include/net/tcp.h for the retry counts and timers;
+ * max_syn_backlog is copied from the namespace's own tcp_max_syn_backlog,
+ * which Linux sizes from its established-hash table.
+ */
+void edu_sysctl_defaults(struct net *net, struct edu_net *en)
+{
+	en->sysctl_max_syn_backlog = READ_ONCE(net->ipv4.sysctl_max_syn_backlog);
+	en->sysctl_synack_retries = TCP_SYNACK_RETRIES;
+	en->sysctl_syn_retries = TCP_SYN_RETRIES;
+	en->sysctl_abort_on_overflow = 0;
+	en->sysctl_syncookies = 1;
+	en->sysctl_fin_timeout = TCP_FIN_TIMEOUT / HZ;
+	en->sysctl_tw_timeout = TCP_TIMEWAIT_LEN / HZ;
+	en->sysctl_rto_min_ms = TCP_RTO_MIN * 1000 / HZ;
+}
+
+int edu_sysctl_init_net(struct net *net, struct edu_net *en)
+{
+	int *fields[] = {
+		&en->sysctl_max_syn_backlog,
+		&en->sysctl_synack_retries,
+		&en->sysctl_syn_retries,
+		&en->sysctl_abort_on_overflow,
+		&en->sysctl_syncookies,
+		&en->sysctl_fin_timeout,
+		&en->sysctl_tw_timeout,
+		&en->sysctl_rto_min_ms,
+	};
+	struct ctl_table *table;
+	int i;
+
+	BUILD_BUG_ON(ARRAY_SIZE(fields) != ARRAY_SIZE(edu_sysctl_template) - 1);
+
+	table = kmemdup(edu_sysctl_template, sizeof(edu_sysctl_template),
+			GFP_KERNEL);
+	if (!table)
+		return -ENOMEM;
+	for (i = 0; i < ARRAY_SIZE(fields); i++)
+		table[i].data = fields[i];
+
+	en->sysctl_hdr = register_net_sysctl(net, "net/edutcp", table);
+	if (!en->sysctl_hdr) {
+		kfree(table);
+		return -ENOMEM;
+	}
+	return 0;
+}
+
+void edu_sysctl_exit_net(struct edu_net *en)
+{
+	struct ctl_table *table = en->sysctl_hdr->ctl_table_arg;
+
+	unregister_net_sysctl_table(en->sysctl_hdr);
+	kfree(table);
+}

@@ -1,0 +1,51 @@
+# SPDX-License-Identifier: GPL-2.0
+# selftests/lib.sh - TAP output for the shell selftests, sourced by each.
+#
+#   t_check "description" command [args...]   one test: passes when it exits 0
+#   t_skip "description" "reason"
+#   t_done                                     prints the plan, exits
+# Everything a check prints goes to stdout as TAP diagnostics ("# ...").
+
+t_n=0
+t_failed=0
+EDU_KO=${EDU_KO:-af_edu.ko}
+
+echo "TAP version 13"
+
+t_check() {
+	local desc=$1 out rc
+	shift
+	t_n=$((t_n + 1))
+	out=$("$@" 2>&1) && rc=0 || rc=$?
+	[ -n "$out" ] && printf '%s\n' "$out" | sed 's/^/# /'
+	if [ "$rc" -eq 0 ]; then
+		echo "ok $t_n $desc"
+	else
+		echo "not ok $t_n $desc"
+		t_failed=$((t_failed + 1))
+	fi
+}
+
+t_skip() {
+	t_n=$((t_n + 1))
+	echo "ok $t_n $1 # SKIP $2"
+}
+
+t_done() {
+	echo "1..$t_n"
+	[ "$t_failed" -eq 0 ]
+	exit $?
+}
+
+# Small predicates the checks are built from; each says why it failed.
+expect_eq() {
+	[ "$1" = "$2" ] && return 0
+	echo "expected '$2', got '$1'"
+	return 1
+}
+
+module_loaded() { grep -q '^af_edu ' /proc/modules; }
+
+edu_load() { insmod "$EDU_KO" "$@"; }
+
+edu_unload() { rmmod af_edu; }

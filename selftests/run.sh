@@ -1,0 +1,105 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+# selftests/run.sh [TEST...] - every selftest, inside the VM, as root.
+#
+# Order: the module-lifecycle tests (they load and unload the module
+# themselves), then with the module loaded every kselftest program in
+# build/selftests/ and every selftests/t_*.sh script, then the final unload,
+# which must succeed: a socket or request left behind would refuse it.
+# Each program prints TAP; this script counts the "ok"/"not ok" lines and
+# ends with the plain line "N passed, N failed, N skipped".
+# TEST names restrict the run (e.g. socket_create module.sh).
+cd "$(dirname "$0")/.." || exit 1
+export EDU_KO=${EDU_KO:-af_edu.ko}
+export PATH="$PWD/build/bin:$PATH"
+
+pass=0
+fail=0
+skip=0
+failed_names=()
+
+wanted() {
+	[ ${#only[@]} -eq 0 ] && return 0
+	local w
+	for w in "${only[@]}"; do
+		[ "$w" = "$1" ] && return 0
+	done
+	return 1
+}
+
+# run_one NAME CMD...: run a TAP program, echo its output, count its results.
+run_one() {
+	local name=$1 out rc p f s
+	shift
+	wanted "$name" || return 0
+	echo "# selftest: $name"
+	out=$(mktemp)
+	timeout -k 5 "${EDU_TEST_TIMEOUT:-600}" "$@" > "$out" 2>&1
+	rc=$?
+	sed 's/^/    /' "$out"
+	p=$(grep -cE '^ok [0-9]+' "$out" | head -n 1)
+	s=$(grep -cE '^ok [0-9]+ .*# (SKIP|skip)' "$out")
+	f=$(grep -cE '^not ok [0-9]+' "$out")
+	p=$((p - s))
+	# A program that died, or failed without saying which test, is a failure.
+	if [ "$rc" -ne 0 ] && [ "$f" -eq 0 ]; then
+		echo "    # $name exited with status $rc"
+		f=1
+	fi
+	pass=$((pass + p))
+	fail=$((fail + f))
+	skip=$((skip + s))
+	[ "$f" -eq 0 ] || failed_names+=("$name")
+	echo "# $name: $p passed, $f failed, $s skipped"
+	rm -f "$out"
+}
+
+only=("$@")
+echo "TAP version 13"
+echo "# kernel $(uname -r), module $EDU_KO"
+
+run_one module.sh selftests/module.sh
+
+if ! insmod "$EDU_KO"; then
+	echo "# cannot load $EDU_KO"
+	fail=$((fail + 1))
+	failed_names+=("insmod")
+else
+	for t in build/selftests/*; do
+		[ -f "$t" ] && [ -x "$t" ] || continue
+		run_one "$(basename "$t")" "$t"
+	done
+	for t in selftests/t_*.sh; do
+		[ -f "$t" ] || continue
+		run_one "$(basename "$t")" "$t"
+	done
+
+	kmemleak=
+	[ -e /sys/kernel/debug/kmemleak ] && kmemleak=scripts/kmemleak-check
+	[ -z "$kmemleak" ] || "$kmemleak" before-unload
+	if wanted final-unload || [ ${#only[@]} -eq 0 ]; then
+		if rmmod af_edu; then
+			pass=$((pass + 1))
+			echo "ok - final unload"
+		else
+			fail=$((fail + 1))
+			failed_names+=("final-unload")
+			echo "not ok - final unload (something still holds the module)"
+			grep -c . /proc/net/edutcp 2>/dev/null | sed 's/^/# edutcp rows: /'
+		fi
+	else
+		rmmod af_edu
+	fi
+	if [ -n "$kmemleak" ]; then
+		if "$kmemleak" after-unload; then
+			pass=$((pass + 1))
+		else
+			fail=$((fail + 1))
+			failed_names+=("kmemleak")
+		fi
+	fi
+fi
+
+[ "$fail" -eq 0 ] || echo "# failed: ${failed_names[*]}"
+echo "$pass passed, $fail failed, $skip skipped"
+[ "$fail" -eq 0 ]

@@ -1,0 +1,54 @@
+/* SPDX-License-Identifier: GPL-2.0 WITH Linux-syscall-note */
+/*
+ * edu.h - userspace ABI of the AF_EDU socket family and its EDUTCP protocol
+ *
+ * EDUTCP is a small TCP carried in IPv4 under an experimental protocol
+ * number.  Addresses look exactly like AF_INET ones, socket states use the
+ * TCP state numbers, and the socket options mirror TCP's, so a program
+ * written for AF_INET/SOCK_STREAM needs only its family changed.
+ */
+#ifndef _UAPI_LINUX_EDU_H
+#define _UAPI_LINUX_EDU_H
+
+#include <linux/types.h>
+#include <linux/in.h>
+
+/*
+ * Address family.  6.1 has no spare number below AF_MAX (46), so the module
+ * reuses the slot of a family no 6.1 kernel registers (AF_ECONET, removed in
+ * 3.5).  The module parameter "family=" overrides it; the number in use is
+ * in /sys/module/af_edu/parameters/family.
+ */
+#define AF_EDU		19
+#define PF_EDU		AF_EDU
+
+/* IPv4 protocol number: RFC 3692 sets 253 and 254 aside for experiments. */
+#define IPPROTO_EDUTCP	253
+
+/* Socket option level, chosen like SOL_TCP == IPPROTO_TCP. */
+#define SOL_EDUTCP	253
+
+/* An EDUTCP address has the size and layout of struct sockaddr_in. */
+struct sockaddr_edu {
+	__kernel_sa_family_t	sedu_family;	/* AF_EDU */
+	__be16			sedu_port;	/* port, network order */
+	struct in_addr		sedu_addr;	/* IPv4 address */
+	unsigned char		sedu_zero[8];	/* must be zero */
+};
+
+/* Socket states: the numbers of include/net/tcp_states.h. */
+enum {
+	EDU_ESTABLISHED = 1,
+	EDU_SYN_SENT,
+	EDU_SYN_RECV,
+	EDU_FIN_WAIT1,
+	EDU_FIN_WAIT2,
+	EDU_TIME_WAIT,
+	EDU_CLOSE,
+	EDU_CLOSE_WAIT,
+	EDU_LAST_ACK,
+	EDU_LISTEN,
+	EDU_CLOSING,
+};
+
+#endif /* _UAPI_LINUX_EDU_H */
