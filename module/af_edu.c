@@ -10,6 +10,7 @@
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
+#include <linux/delay.h>
 #include <linux/module.h>
 #include <linux/net.h>
 #include <linux/socket.h>
@@ -28,16 +29,89 @@ module_param_named(ipproto, edu_ipproto, int, 0444);
 MODULE_PARM_DESC(ipproto, "IPv4 protocol number carrying EDUTCP (default "
 		 __stringify(IPPROTO_EDUTCP) ")");
 
-struct edu_sock {
-	struct sock	sk;
-};
+/*
+ * Sockets still allocated, children and orphans included.  Module exit
+ * waits for zero: the proto has no owner module, so that sockets the
+ * kernel still finishes do not pin the module (see edu_exit()).
+ */
+atomic_t edu_socks_alive = ATOMIC_INIT(0);
 
-static struct proto edu_proto = {
+static void edu_sock_destruct(struct sock *sk)
+{
+	struct edu_sock *es = edu_sk(sk);
+
+	skb_queue_purge(&sk->sk_receive_queue);
+	WARN_ON(es->bind_hashed || es->estab_hashed);
+	WARN_ON(!list_empty(&es->q.syn_queue) || !list_empty(&es->q.accept_queue));
+	atomic_dec(&edu_socks_alive);
+}
+
+struct proto edu_proto = {
 	.name		= EDU_PROTO_NAME,
-	.owner		= THIS_MODULE,
 	.obj_size	= sizeof(struct edu_sock),
 };
 
+/* A new socket: for socket(2) when @sock is given, else a listener's child. */
+struct sock *edu_sock_alloc(struct net *net, struct socket *sock, gfp_t gfp,
+			    int kern)
+{
+	struct edu_sock *es;
+	struct sock *sk;
+
+	sk = sk_alloc(net, edu_family, gfp, &edu_proto, kern);
+	if (!sk)
+		return NULL;
+	sock_init_data(sock, sk);
+	sk->sk_protocol = edu_ipproto;
+	sk->sk_destruct = edu_sock_destruct;
+	sk->sk_backlog_rcv = edu_do_rcv;
+
+	es = edu_sk(sk);
+	timer_setup(&es->rtx_timer, edu_rtx_timer, 0);
+	edu_queues_init(sk);
+	INIT_LIST_HEAD(&es->accept_node);
+	atomic_inc(&edu_socks_alive);
+	return sk;
+}
+
+/*
+ * Every state change goes through here.  CurrEstab counts entries into
+ * ESTABLISHED and exits from it, exactly as tcp_set_state() does.
+ */
+void edu_set_state(struct sock *sk, int state)
+{
+	int old = sk->sk_state;
+
+	if (state == TCP_ESTABLISHED && old != TCP_ESTABLISHED)
+		EDU_INC_STATS(sock_net(sk), EDU_MIB_CURRESTAB);
+	else if (old == TCP_ESTABLISHED && state != TCP_ESTABLISHED)
+		EDU_DEC_STATS(sock_net(sk), EDU_MIB_CURRESTAB);
+	/* pairs with inet_sk_state_load() in lockless readers (poll, proc) */
+	smp_store_release(&sk->sk_state, state);
+}
+
+/*
+ * The connection is over (tcp_done()): CLOSE, out of the connection table,
+ * an automatically chosen port given back, every waiter woken.
+ */
+void edu_done(struct sock *sk)
+{
+	if (sk->sk_state == TCP_SYN_SENT || sk->sk_state == TCP_SYN_RECV)
+		EDU_INC_STATS(sock_net(sk), EDU_MIB_ATTEMPTFAILS);
+	edu_set_state(sk, TCP_CLOSE);
+	sk_stop_timer(sk, &edu_sk(sk)->rtx_timer);
+	edu_unhash_estab(sk);
+	if (!(sk->sk_userlocks & SOCK_BINDPORT_LOCK))
+		edu_put_port(sk);
+	WRITE_ONCE(sk->sk_shutdown, SHUTDOWN_MASK);
+	if (!sock_flag(sk, SOCK_DEAD))
+		sk->sk_state_change(sk);
+}
+
+/*
+ * close(): a listener stops listening; a connection is aborted with an RST
+ * (orderly FIN teardown is not part of EDUTCP yet).
+ */
 static int edu_release(struct socket *sock)
 {
 	struct sock *sk = sock->sk;
@@ -46,6 +120,22 @@ static int edu_release(struct socket *sock)
 		return 0;
 
 	lock_sock(sk);
+	switch (sk->sk_state) {
+	case TCP_LISTEN:
+		edu_listen_stop(sk);
+		break;
+	case TCP_CLOSE:
+		break;
+	case TCP_SYN_SENT:
+		edu_done(sk);
+		break;
+	default:
+		edu_send_active_reset(sk);
+		edu_done(sk);
+	}
+	WRITE_ONCE(sk->sk_shutdown, SHUTDOWN_MASK);
+	edu_unhash_estab(sk);
+	edu_put_port(sk);
 	sock_orphan(sk);
 	release_sock(sk);
 	sock->sk = NULL;
@@ -53,21 +143,163 @@ static int edu_release(struct socket *sock)
 	return 0;
 }
 
+/* getsockname()/getpeername(), inet_getname()'s rules. */
+static int edu_getname(struct socket *sock, struct sockaddr *uaddr, int peer)
+{
+	DECLARE_SOCKADDR(struct sockaddr_edu *, sin, uaddr);
+	struct sock *sk = sock->sk;
+
+	lock_sock(sk);
+	sin->sedu_family = edu_family;
+	if (peer) {
+		if (!sk->sk_dport ||
+		    (((1 << sk->sk_state) & (TCPF_CLOSE | TCPF_SYN_SENT)) &&
+		     peer == 1)) {
+			release_sock(sk);
+			return -ENOTCONN;
+		}
+		sin->sedu_port = sk->sk_dport;
+		sin->sedu_addr.s_addr = sk->sk_daddr;
+	} else {
+		sin->sedu_port = htons(sk->sk_num);
+		sin->sedu_addr.s_addr = sk->sk_rcv_saddr;
+	}
+	release_sock(sk);
+	memset(sin->sedu_zero, 0, sizeof(sin->sedu_zero));
+	return sizeof(*sin);
+}
+
+/* poll(): tcp_poll()'s event sets, state by state. */
+static __poll_t edu_poll(struct file *file, struct socket *sock,
+			 poll_table *wait)
+{
+	struct sock *sk = sock->sk;
+	__poll_t mask = 0;
+	int state;
+
+	sock_poll_wait(file, sock, wait);
+	state = inet_sk_state_load(sk);
+	if (state == TCP_LISTEN)
+		return READ_ONCE(sk->sk_ack_backlog) ? EPOLLIN | EPOLLRDNORM : 0;
+
+	if (READ_ONCE(sk->sk_shutdown) == SHUTDOWN_MASK || state == TCP_CLOSE)
+		mask |= EPOLLHUP;
+	if (READ_ONCE(sk->sk_shutdown) & RCV_SHUTDOWN)
+		mask |= EPOLLIN | EPOLLRDNORM | EPOLLRDHUP;
+	if (state != TCP_SYN_SENT && state != TCP_SYN_RECV) {
+		if (!skb_queue_empty_lockless(&sk->sk_receive_queue))
+			mask |= EPOLLIN | EPOLLRDNORM;
+		if (sk_stream_is_writeable(sk) ||
+		    (READ_ONCE(sk->sk_shutdown) & SEND_SHUTDOWN))
+			mask |= EPOLLOUT | EPOLLWRNORM;
+	}
+	/* pairs with the smp_wmb() in edu_reset() */
+	smp_rmb();
+	if (READ_ONCE(sk->sk_err))
+		mask |= EPOLLERR;
+	return mask;
+}
+
+/* shutdown(): inet_shutdown()'s rules; SHUT_RD stops a listener. */
+static int edu_shutdown(struct socket *sock, int how)
+{
+	struct sock *sk = sock->sk;
+	int err = 0;
+
+	how++;	/* SHUT_RD/WR/RDWR (0..2) to RCV/SEND_SHUTDOWN bits */
+	if ((how & ~SHUTDOWN_MASK) || !how)
+		return -EINVAL;
+
+	lock_sock(sk);
+	if (sock->state == SS_CONNECTING) {
+		if ((1 << sk->sk_state) &
+		    (TCPF_SYN_SENT | TCPF_SYN_RECV | TCPF_CLOSE))
+			sock->state = SS_DISCONNECTING;
+		else
+			sock->state = SS_CONNECTED;
+	}
+
+	switch (sk->sk_state) {
+	case TCP_CLOSE:
+		err = -ENOTCONN;
+		WRITE_ONCE(sk->sk_shutdown, sk->sk_shutdown | how);
+		break;
+	case TCP_LISTEN:
+		if (!(how & RCV_SHUTDOWN))
+			break;
+		edu_listen_stop(sk);
+		sock->state = SS_UNCONNECTED;
+		break;
+	case TCP_SYN_SENT:
+		edu_done(sk);
+		WRITE_ONCE(sk->sk_shutdown, 0);
+		sock->state = SS_UNCONNECTED;
+		break;
+	default:
+		WRITE_ONCE(sk->sk_shutdown, sk->sk_shutdown | how);
+		break;
+	}
+	sk->sk_state_change(sk);
+	release_sock(sk);
+	return err;
+}
+
+/*
+ * recvmsg(): EDUTCP carries no data yet, so a read reports how the
+ * connection ended (an error once, then end of file) or waits for that.
+ */
+static int edu_recvmsg(struct socket *sock, struct msghdr *msg, size_t len,
+		       int flags)
+{
+	DEFINE_WAIT_FUNC(wait, woken_wake_function);
+	struct sock *sk = sock->sk;
+	long timeo;
+	int err;
+
+	lock_sock(sk);
+	err = -ENOTCONN;
+	if (sk->sk_state == TCP_LISTEN)
+		goto out;
+	timeo = sock_rcvtimeo(sk, flags & MSG_DONTWAIT);
+	add_wait_queue(sk_sleep(sk), &wait);
+	for (;;) {
+		err = sock_error(sk);
+		if (err)
+			break;
+		err = 0;
+		if ((sk->sk_shutdown & RCV_SHUTDOWN) || sk->sk_state == TCP_CLOSE)
+			break;
+		err = -EAGAIN;
+		if (!timeo)
+			break;
+		err = sock_intr_errno(timeo);
+		if (signal_pending(current))
+			break;
+		sk_wait_event(sk, &timeo,
+			      sk->sk_err || (sk->sk_shutdown & RCV_SHUTDOWN) ||
+			      sk->sk_state == TCP_CLOSE, &wait);
+	}
+	remove_wait_queue(sk_sleep(sk), &wait);
+out:
+	release_sock(sk);
+	return err;
+}
+
 static const struct proto_ops edu_stream_ops = {
 	.family		= PF_EDU,
 	.owner		= THIS_MODULE,
 	.release	= edu_release,
-	.bind		= sock_no_bind,
-	.connect	= sock_no_connect,
+	.bind		= edu_bind,
+	.connect	= edu_connect,
 	.socketpair	= sock_no_socketpair,
-	.accept		= sock_no_accept,
-	.getname	= sock_no_getname,
-	.poll		= datagram_poll,
+	.accept		= edu_accept,
+	.getname	= edu_getname,
+	.poll		= edu_poll,
 	.ioctl		= sock_no_ioctl,
-	.listen		= sock_no_listen,
-	.shutdown	= sock_no_shutdown,
+	.listen		= edu_listen,
+	.shutdown	= edu_shutdown,
 	.sendmsg	= sock_no_sendmsg,
-	.recvmsg	= sock_no_recvmsg,
+	.recvmsg	= edu_recvmsg,
 	.mmap		= sock_no_mmap,
 	.sendpage	= sock_no_sendpage,
 };
@@ -89,14 +321,11 @@ static int edu_create(struct net *net, struct socket *sock, int protocol,
 	if (protocol && protocol != edu_ipproto)
 		return -EPROTONOSUPPORT;
 
-	sk = sk_alloc(net, edu_family, GFP_KERNEL, &edu_proto, kern);
-	if (!sk)
-		return -ENOBUFS;
-
 	sock->state = SS_UNCONNECTED;
 	sock->ops = &edu_stream_ops;
-	sock_init_data(sock, sk);
-	sk->sk_protocol = edu_ipproto;
+	sk = edu_sock_alloc(net, sock, GFP_KERNEL, kern);
+	if (!sk)
+		return -ENOBUFS;
 	return 0;
 }
 
@@ -126,6 +355,8 @@ static int __init edu_init(void)
 		return -EINVAL;
 	}
 
+	edu_tables_init();
+	edu_cookie_init();
 	err = proto_register(&edu_proto, 1);
 	if (err)
 		return err;
@@ -164,6 +395,25 @@ err_unreg_proto:
 	return err;
 }
 
+/*
+ * No socket can be created now and no segment arrives, but a socket may
+ * still be on its way out: a timer that fired just before it was stopped,
+ * or a lookup that holds the last reference.  Wait for them, then for the
+ * softirqs that may be freeing them, before the slab goes away.
+ */
+static void edu_wait_for_sockets(void)
+{
+	unsigned int waited = 0;
+
+	while (atomic_read(&edu_socks_alive)) {
+		if (++waited % 500 == 0)
+			pr_info("unload waits for %d sockets\n",
+				atomic_read(&edu_socks_alive));
+		msleep(20);
+	}
+	synchronize_rcu();
+}
+
 static void __exit edu_exit(void)
 {
 	sock_unregister(edu_family);
@@ -171,6 +421,8 @@ static void __exit edu_exit(void)
 	inet_del_protocol(&edu_net_protocol, edu_ipproto);
 	synchronize_net();
 	edu_netns_exit();
+	edu_wait_for_sockets();
+	edu_tables_exit();
 	proto_unregister(&edu_proto);
 }
 

@@ -5,8 +5,11 @@
 #ifndef _EDU_H
 #define _EDU_H
 
+#include <linux/list.h>
 #include <linux/percpu.h>
+#include <linux/tcp.h>
 #include <net/net_namespace.h>
+#include <net/tcp.h>		/* the wire format and its helpers are TCP's */
 #include <net/netns/generic.h>
 #include <net/sock.h>
 #include <linux/edu.h>
@@ -79,6 +82,135 @@ static inline struct edu_net *edu_pernet(const struct net *net)
 
 long edu_mib_read(const struct net *net, enum edu_mib_field field);
 
+/*
+ * A half-open connection: a SYN arrived, our SYN-ACK went out, the final
+ * ACK has not been taken yet.  It is not a socket, only what the listener
+ * must remember to build one: Linux's request_sock, reduced.
+ */
+struct edu_request {
+	struct list_head	node;		/* in edu_queues.syn_queue */
+	__be32			laddr, raddr;	/* local, remote address */
+	__be16			lport, rport;	/* local, remote port */
+	u32			rcv_isn;	/* the peer's initial sequence */
+	u32			snt_isn;	/* ours, sent in the SYN-ACK */
+	unsigned long		timeout;	/* current SYN-ACK timeout */
+	unsigned long		expires;	/* jiffies of the next timeout */
+	u8			num_timeout;	/* SYN-ACKs retransmitted */
+	bool			acked;		/* final ACK met a full accept queue */
+};
+
+/*
+ * The two queues of a listener.  The accept queue's length and limit are
+ * the socket's own sk_ack_backlog and sk_max_ack_backlog, as in Linux.
+ *
+ * Locking: changed with the listener's socket lock held (owned, or
+ * bh-locked in softirq) *and* @lock; @lock alone lets /proc read them.
+ * @lock is innermost: nothing else is taken while holding it.
+ */
+struct edu_queues {
+	spinlock_t		lock;		/* see above */
+	struct list_head	syn_queue;	/* struct edu_request */
+	unsigned int		syn_len;	/* entries in syn_queue */
+	unsigned int		syn_young;	/* ...never retransmitted */
+	struct list_head	accept_queue;	/* struct edu_sock.accept_node */
+	unsigned long		last_overflow;	/* jiffies: cookies sent */
+	struct timer_list	synack_timer;	/* earliest request timeout */
+};
+
+/*
+ * An EDUTCP socket.  Addresses and ports live in struct sock_common:
+ * sk_rcv_saddr/sk_num are the local end (sk_num in host order), sk_daddr/
+ * sk_dport the remote end.
+ */
+struct edu_sock {
+	struct sock		sk;		/* must be first */
+
+	struct hlist_node	bind_node;	/* edu_tables.bind, by port */
+	struct hlist_node	estab_node;	/* edu_tables.estab, by 4-tuple */
+	bool			bind_hashed;
+	bool			estab_hashed;
+	bool			autobound;	/* port picked by connect() */
+
+	/* Send and receive sequence space, RFC 9293 names. */
+	u32			iss, snd_una, snd_nxt;
+	u32			irs, rcv_nxt;
+	u32			snd_wnd;
+
+	/* Active open: the SYN retransmit timer. */
+	struct timer_list	rtx_timer;
+	unsigned long		rto;
+	u8			retransmits;
+
+	/* A listener's queues; a child's place in its listener's queue. */
+	struct edu_queues	q;
+	struct list_head	accept_node;
+};
+
+static inline struct edu_sock *edu_sk(const struct sock *sk)
+{
+	return (struct edu_sock *)sk;
+}
+
+/* What input.c learns of a segment, kept in skb->cb. */
+struct edu_skb_cb {
+	u32	seq;		/* first sequence number */
+	u32	end_seq;	/* seq + SYN + FIN + payload length */
+	u32	ack_seq;
+	u8	flags;		/* TCPHDR_* */
+};
+
+#define EDU_SKB_CB(skb)	((struct edu_skb_cb *)&((skb)->cb[0]))
+
+/* Linux's initial RTO for SYN and SYN-ACK, and its ceiling. */
+#define EDU_TIMEOUT_INIT	TCP_TIMEOUT_INIT
+#define EDU_RTO_MAX		TCP_RTO_MAX
+
+/* af_edu.c */
+extern struct proto edu_proto;
+extern atomic_t edu_socks_alive;
+void edu_set_state(struct sock *sk, int state);
+void edu_done(struct sock *sk);
+struct sock *edu_sock_alloc(struct net *net, struct socket *sock, gfp_t gfp,
+			    int kern);
+
+/* bind.c: the port and connection tables */
+void edu_tables_init(void);
+void edu_tables_exit(void);
+int edu_bind(struct socket *sock, struct sockaddr *uaddr, int addr_len);
+int edu_get_port(struct sock *sk, unsigned short snum);
+int edu_autobind_connect(struct sock *sk);
+void edu_put_port(struct sock *sk);
+void edu_inherit_port(struct sock *listener, struct sock *child);
+void edu_hash_estab(struct sock *sk);
+void edu_unhash_estab(struct sock *sk);
+struct sock *edu_lookup(struct net *net, __be32 saddr, __be16 sport,
+			__be32 daddr, __be16 dport);
+typedef void (*edu_sock_visitor)(struct sock *sk, void *arg);
+void edu_tables_walk(struct net *net, edu_sock_visitor fn, void *arg);
+
+/* listen.c: the SYN queue and the accept queue */
+void edu_queues_init(struct sock *sk);
+int edu_listen(struct socket *sock, int backlog);
+int edu_accept(struct socket *sock, struct socket *newsock, int flags,
+	       bool kern);
+void edu_listen_stop(struct sock *sk);
+int edu_listen_rcv(struct sock *sk, struct sk_buff *skb);
+void edu_cookie_init(void);
+
+/* connect.c: the active open */
+int edu_connect(struct socket *sock, struct sockaddr *uaddr, int addr_len,
+		int flags);
+int edu_synsent_rcv(struct sock *sk, struct sk_buff *skb);
+void edu_rtx_timer(struct timer_list *t);
+
+/* output.c: segments out */
+int edu_send_syn(struct sock *sk);
+int edu_send_synack(struct net *net, const struct edu_request *req);
+void edu_send_ack(struct sock *sk);
+void edu_send_active_reset(struct sock *sk);
+void edu_send_reset(struct net *net, struct sk_buff *skb);
+u16 edu_rcv_window(const struct sock *sk);
+
 /* netns.c */
 int edu_netns_init(void);
 void edu_netns_exit(void);
@@ -92,8 +224,10 @@ void edu_sysctl_defaults(struct net *net, struct edu_net *en);
 int edu_sysctl_init_net(struct net *net, struct edu_net *en);
 void edu_sysctl_exit_net(struct edu_net *en);
 
-/* input.c */
+/* input.c: segments in */
 int edu_rcv(struct sk_buff *skb);
 int edu_err(struct sk_buff *skb, u32 info);
+int edu_do_rcv(struct sock *sk, struct sk_buff *skb);
+void edu_reset(struct sock *sk);
 
 #endif /* _EDU_H */

@@ -1,17 +1,165 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * input.c - EDUTCP segments arriving from IPv4.
+ * input.c - EDUTCP segments in, from IPv4 (softirq).
+ *
+ * edu_rcv() checks a segment (length, header, checksum), finds its socket
+ * (bind.c) and delivers it under the socket's lock the way TCP does: if no
+ * process owns the socket the segment is handled at once, with the
+ * spinlock half of the socket lock held; if a process owns it (it is
+ * inside a system call on that socket), the segment waits in the socket's
+ * backlog and release_sock() hands it to edu_do_rcv() in process context.
+ * Either way one segment at a time per socket, and system calls see a
+ * socket that does not change under them.
  */
+#include <linux/ip.h>
 #include <linux/skbuff.h>
+#include <net/ip.h>
 #include "edu.h"
 
-int edu_rcv(struct sk_buff *skb)
+static bool edu_seq_acceptable(const struct sock *sk, u32 seq)
 {
-	EDU_INC_STATS(dev_net(skb->dev), EDU_MIB_INSEGS);
+	const struct edu_sock *es = edu_sk(sk);
+
+	return !before(seq, es->rcv_nxt) &&
+	       !after(seq, es->rcv_nxt + max_t(u32, edu_rcv_window(sk), 1));
+}
+
+/*
+ * The peer reset the connection (tcp_reset()): the error a process sees
+ * depends on how far the connection had got.
+ */
+void edu_reset(struct sock *sk)
+{
+	int err;
+
+	switch (sk->sk_state) {
+	case TCP_SYN_SENT:
+		err = ECONNREFUSED;
+		break;
+	case TCP_CLOSE_WAIT:
+		err = EPIPE;
+		break;
+	case TCP_CLOSE:
+		return;
+	default:
+		err = ECONNRESET;
+	}
+	WRITE_ONCE(sk->sk_err, err);
+	/* pairs with the smp_rmb() in edu_poll() */
+	smp_wmb();
+	if (sk->sk_state == TCP_ESTABLISHED || sk->sk_state == TCP_CLOSE_WAIT)
+		EDU_INC_STATS(sock_net(sk), EDU_MIB_ESTABRESETS);
+	edu_done(sk);
+}
+
+/*
+ * A segment for a synchronized connection.  This covers establishment
+ * only: RST, a stray SYN, and acknowledgments of our SYN.
+ */
+static int edu_estab_rcv(struct sock *sk, struct sk_buff *skb)
+{
+	struct edu_skb_cb *cb = EDU_SKB_CB(skb);
+	struct edu_sock *es = edu_sk(sk);
+
+	if (cb->flags & TCPHDR_RST) {
+		/* RFC 5961: only an RST inside the window resets. */
+		if (edu_seq_acceptable(sk, cb->seq))
+			edu_reset(sk);
+		goto drop;
+	}
+	if (cb->flags & TCPHDR_SYN) {
+		/* A SYN inside a connection gets a challenge ACK (RFC 5961). */
+		edu_send_ack(sk);
+		goto drop;
+	}
+	if ((cb->flags & TCPHDR_ACK) && after(cb->ack_seq, es->snd_una) &&
+	    !after(cb->ack_seq, es->snd_nxt))
+		es->snd_una = cb->ack_seq;
+drop:
 	kfree_skb(skb);
 	return 0;
 }
 
+/* Process one segment for @sk; the caller holds its lock. */
+int edu_do_rcv(struct sock *sk, struct sk_buff *skb)
+{
+	switch (sk->sk_state) {
+	case TCP_LISTEN:
+		return edu_listen_rcv(sk, skb);
+	case TCP_SYN_SENT:
+		return edu_synsent_rcv(sk, skb);
+	case TCP_CLOSE:
+		/* Found before it closed: to the peer it is a dead port. */
+		edu_send_reset(sock_net(sk), skb);
+		kfree_skb(skb);
+		return 0;
+	default:
+		return edu_estab_rcv(sk, skb);
+	}
+}
+
+int edu_rcv(struct sk_buff *skb)
+{
+	struct net *net = dev_net(skb->dev);
+	struct edu_skb_cb *cb;
+	const struct iphdr *iph;
+	struct tcphdr *th;
+	struct sock *sk;
+	unsigned int hdrlen;
+
+	if (skb->pkt_type != PACKET_HOST)
+		goto discard;
+	EDU_INC_STATS(net, EDU_MIB_INSEGS);
+
+	if (!pskb_may_pull(skb, sizeof(struct tcphdr)))
+		goto bad_segment;
+	th = tcp_hdr(skb);
+	hdrlen = th->doff * 4;
+	if (hdrlen < sizeof(struct tcphdr) || !pskb_may_pull(skb, hdrlen))
+		goto bad_segment;
+	if (skb_checksum_init(skb, edu_ipproto, inet_compute_pseudo) ||
+	    skb_checksum_complete(skb))
+		goto csum_error;
+
+	th = tcp_hdr(skb);
+	iph = ip_hdr(skb);
+	cb = EDU_SKB_CB(skb);
+	memset(cb, 0, sizeof(*cb));
+	cb->seq = ntohl(th->seq);
+	cb->ack_seq = ntohl(th->ack_seq);
+	cb->flags = tcp_flag_byte(th);
+	cb->end_seq = cb->seq + th->syn + th->fin + skb->len - hdrlen;
+
+	sk = edu_lookup(net, iph->saddr, th->source, iph->daddr, th->dest);
+	if (!sk) {
+		edu_send_reset(net, skb);
+		goto discard;
+	}
+
+	bh_lock_sock_nested(sk);
+	if (!sock_owned_by_user(sk)) {
+		edu_do_rcv(sk, skb);
+	} else if (sk_add_backlog(sk, skb, READ_ONCE(sk->sk_rcvbuf) +
+					   READ_ONCE(sk->sk_sndbuf))) {
+		bh_unlock_sock(sk);
+		atomic_inc(&sk->sk_drops);
+		sock_put(sk);
+		goto discard;
+	}
+	bh_unlock_sock(sk);
+	sock_put(sk);
+	return 0;
+
+csum_error:
+	EDU_INC_STATS(net, EDU_MIB_INCSUMERRORS);
+bad_segment:
+	EDU_INC_STATS(net, EDU_MIB_INERRS);
+discard:
+	kfree_skb(skb);
+	return 0;
+}
+
+/* ICMP errors about our segments are not acted on yet. */
 int edu_err(struct sk_buff *skb, u32 info)
 {
 	return 0;

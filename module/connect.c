@@ -1,0 +1,248 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * connect.c - the active open: connect(), SYN_SENT, SYN retransmission.
+ *
+ * connect() picks a route and a source address, an ephemeral port if the
+ * socket has none, a random initial sequence number, sends the SYN and
+ * (unless nonblocking) sleeps until the handshake ends.  The SYN is
+ * retransmitted after 1 s, 2 s, 4 s... (Linux's TCP_TIMEOUT_INIT,
+ * doubling); after syn_retries retransmissions the next timeout fails the
+ * connection with ETIMEDOUT.  A SYN-ACK that acknowledges our SYN makes the
+ * connection ESTABLISHED; an RST that does makes connect() fail with
+ * ECONNREFUSED.
+ */
+#include <linux/random.h>
+#include <net/route.h>
+#include "edu.h"
+
+static void edu_rtx_timer_arm(struct sock *sk)
+{
+	struct edu_sock *es = edu_sk(sk);
+
+	sk_reset_timer(sk, &es->rtx_timer, jiffies + es->rto);
+}
+
+/*
+ * Start the handshake: everything tcp_v4_connect() and tcp_connect() do,
+ * without the options.  Caller holds the socket lock.
+ */
+static int edu_start_connect(struct sock *sk, const struct sockaddr_edu *usin)
+{
+	struct edu_sock *es = edu_sk(sk);
+	struct net *net = sock_net(sk);
+	struct flowi4 fl4;
+	struct rtable *rt;
+	int err;
+
+	rt = ip_route_output_ports(net, &fl4, NULL, usin->sedu_addr.s_addr,
+				   sk->sk_rcv_saddr, usin->sedu_port,
+				   htons(sk->sk_num), edu_ipproto, 0,
+				   sk->sk_bound_dev_if);
+	if (IS_ERR(rt))
+		return PTR_ERR(rt);
+	ip_rt_put(rt);
+
+	if (!sk->sk_rcv_saddr)
+		sk->sk_rcv_saddr = fl4.saddr;
+	sk->sk_daddr = usin->sedu_addr.s_addr;
+	sk->sk_dport = usin->sedu_port;
+
+	if (!sk->sk_num) {
+		err = edu_autobind_connect(sk);
+		if (err)
+			goto failure;
+	}
+
+	es->iss = get_random_u32();
+	es->snd_una = es->iss;
+	es->snd_nxt = es->iss + 1;
+	es->rcv_nxt = 0;
+	es->retransmits = 0;
+	es->rto = EDU_TIMEOUT_INIT;
+
+	edu_set_state(sk, TCP_SYN_SENT);
+	edu_hash_estab(sk);
+	EDU_INC_STATS(net, EDU_MIB_ACTIVEOPENS);
+	edu_send_syn(sk);
+	edu_rtx_timer_arm(sk);
+	return 0;
+
+failure:
+	if (!(sk->sk_userlocks & SOCK_BINDADDR_LOCK))
+		sk->sk_rcv_saddr = 0;
+	sk->sk_daddr = 0;
+	sk->sk_dport = 0;
+	return err;
+}
+
+/* Sleep until the handshake is over; false when the time ran out. */
+static bool edu_wait_for_connect(struct sock *sk, long *timeo)
+{
+	DEFINE_WAIT_FUNC(wait, woken_wake_function);
+
+	add_wait_queue(sk_sleep(sk), &wait);
+	while ((1 << sk->sk_state) & (TCPF_SYN_SENT | TCPF_SYN_RECV)) {
+		if (!*timeo || signal_pending(current))
+			break;
+		sk_wait_event(sk, timeo,
+			      !((1 << sk->sk_state) &
+				(TCPF_SYN_SENT | TCPF_SYN_RECV)), &wait);
+	}
+	remove_wait_queue(sk_sleep(sk), &wait);
+	return !((1 << sk->sk_state) & (TCPF_SYN_SENT | TCPF_SYN_RECV));
+}
+
+/*
+ * connect(): __inet_stream_connect()'s state machine, so each call gets
+ * TCP's errno: EISCONN when connected (or listening), EALREADY while a
+ * nonblocking connect is in progress, EINPROGRESS when one starts.
+ */
+int edu_connect(struct socket *sock, struct sockaddr *uaddr, int addr_len,
+		int flags)
+{
+	struct sockaddr_edu *usin = (struct sockaddr_edu *)uaddr;
+	struct sock *sk = sock->sk;
+	long timeo;
+	int err;
+
+	if (addr_len < sizeof(uaddr->sa_family))
+		return -EINVAL;
+
+	lock_sock(sk);
+	if (uaddr->sa_family == AF_UNSPEC) {
+		/* connect(AF_UNSPEC) drops the connection, as TCP's does. */
+		if (sk->sk_state != TCP_CLOSE && sk->sk_state != TCP_LISTEN) {
+			if (sk->sk_state != TCP_SYN_SENT)
+				edu_send_active_reset(sk);
+			edu_done(sk);
+		}
+		sk->sk_shutdown = 0;
+		sock->state = SS_UNCONNECTED;
+		err = 0;
+		goto out;
+	}
+
+	switch (sock->state) {
+	default:
+		err = -EINVAL;
+		goto out;
+	case SS_CONNECTED:
+		err = -EISCONN;
+		goto out;
+	case SS_CONNECTING:
+		err = -EALREADY;
+		break;
+	case SS_UNCONNECTED:
+		err = -EISCONN;
+		if (sk->sk_state != TCP_CLOSE)
+			goto out;
+		err = -EINVAL;
+		if (addr_len < sizeof(struct sockaddr_edu))
+			goto out;
+		err = -EAFNOSUPPORT;
+		if (usin->sedu_family != edu_family)
+			goto out;
+		sk->sk_err = 0;
+		sk->sk_shutdown = 0;
+		err = edu_start_connect(sk, usin);
+		if (err)
+			goto out;
+		sock->state = SS_CONNECTING;
+		err = -EINPROGRESS;
+		break;
+	}
+
+	timeo = sock_sndtimeo(sk, flags & O_NONBLOCK);
+	if ((1 << sk->sk_state) & (TCPF_SYN_SENT | TCPF_SYN_RECV)) {
+		if (!timeo || !edu_wait_for_connect(sk, &timeo)) {
+			if (signal_pending(current))
+				err = sock_intr_errno(timeo);
+			goto out;
+		}
+	}
+
+	if (sk->sk_state == TCP_CLOSE) {
+		/* Refused, timed out, or reset under our feet. */
+		err = sock_error(sk) ? : -ECONNABORTED;
+		sock->state = SS_UNCONNECTED;
+		goto out;
+	}
+	sock->state = SS_CONNECTED;
+	err = 0;
+out:
+	release_sock(sk);
+	return err;
+}
+
+/* A segment for a socket in SYN_SENT (tcp_rcv_synsent_state_process()). */
+int edu_synsent_rcv(struct sock *sk, struct sk_buff *skb)
+{
+	struct edu_skb_cb *cb = EDU_SKB_CB(skb);
+	struct edu_sock *es = edu_sk(sk);
+
+	if (cb->flags & TCPHDR_ACK) {
+		/* It must acknowledge our SYN and nothing else. */
+		if (cb->ack_seq != es->snd_nxt) {
+			edu_send_reset(sock_net(sk), skb);
+			goto drop;
+		}
+		if (cb->flags & TCPHDR_RST) {
+			edu_reset(sk);
+			goto drop;
+		}
+		if (!(cb->flags & TCPHDR_SYN))
+			goto drop;
+
+		es->irs = cb->seq;
+		es->rcv_nxt = cb->seq + 1;
+		es->snd_una = cb->ack_seq;
+		es->snd_wnd = ntohs(tcp_hdr(skb)->window);
+		sk_stop_timer(sk, &es->rtx_timer);
+		es->retransmits = 0;
+		edu_set_state(sk, TCP_ESTABLISHED);
+		edu_send_ack(sk);
+		sk->sk_state_change(sk);
+		sk_wake_async(sk, SOCK_WAKE_IO, POLL_OUT);
+	}
+	/*
+	 * An RST without an ACK, or a bare SYN (a simultaneous open, which
+	 * EDUTCP does not do), is dropped.
+	 */
+drop:
+	kfree_skb(skb);
+	return 0;
+}
+
+/*
+ * The SYN retransmit timer.  Softirq; the socket lock is taken the way
+ * edu_rcv() takes it, and if a process owns the socket we come back a
+ * little later rather than wait.
+ */
+void edu_rtx_timer(struct timer_list *t)
+{
+	struct edu_sock *es = from_timer(es, t, rtx_timer);
+	struct sock *sk = &es->sk;
+	struct net *net = sock_net(sk);
+
+	bh_lock_sock(sk);
+	if (sock_owned_by_user(sk)) {
+		sk_reset_timer(sk, &es->rtx_timer, jiffies + HZ / 20);
+		goto out;
+	}
+	if (sk->sk_state != TCP_SYN_SENT)
+		goto out;
+
+	if (es->retransmits >= READ_ONCE(edu_pernet(net)->sysctl_syn_retries)) {
+		WRITE_ONCE(sk->sk_err, ETIMEDOUT);
+		edu_done(sk);
+		goto out;
+	}
+	es->retransmits++;
+	EDU_INC_STATS(net, EDU_MIB_RETRANSSEGS);
+	edu_send_syn(sk);
+	es->rto = min(es->rto << 1, (unsigned long)EDU_RTO_MAX);
+	edu_rtx_timer_arm(sk);
+out:
+	bh_unlock_sock(sk);
+	sock_put(sk);
+}

@@ -1,0 +1,668 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * listen.c - the passive open: listen(), the SYN queue, the accept queue,
+ * accept().  Read this file first.
+ *
+ * The life of a connection, seen from a listener with backlog B
+ * (listen(fd, n) gives B = min(n, net.core.somaxconn), as for TCP):
+ *
+ *  1. A SYN arrives.  If the accept queue is full (more than B children
+ *     wait in it) the SYN is dropped: ListenOverflows, ListenDrops.  If the
+ *     SYN queue is full (more than B requests) the SYN is dropped
+ *     (SynQueueDrops, ListenDrops) or, with the syncookies sysctl, answered
+ *     with a SYN-ACK whose sequence number encodes the connection, and
+ *     nothing is kept (SyncookiesSent).  Otherwise a struct edu_request
+ *     joins the SYN queue and a SYN-ACK goes out.
+ *
+ *  2. The SYN-ACK timer retransmits a request's SYN-ACK after 1 s, 2 s,
+ *     4 s... (SynAckRetrans).  After synack_retries retransmissions the
+ *     next timeout drops the request.  Under pressure (more than half the
+ *     queue old) old requests get fewer retries, as in Linux.
+ *
+ *  3. The final ACK arrives.  It must acknowledge our SYN-ACK.  If the
+ *     accept queue has room, a child socket is made: ESTABLISHED, hashed
+ *     so its next segments find it, and put on the accept queue; the
+ *     request is freed (PassiveOpens).  If the accept queue is full the
+ *     ACK is ignored and the request stays, marked acked: the client is
+ *     ESTABLISHED already, and our next SYN-ACK retransmission gives it a
+ *     chance to ACK again once accept() has made room (ListenOverflows,
+ *     ListenDrops).  With abort_on_overflow, an RST answers instead.
+ *     A valid syncookie ACK goes straight to step 3's child.
+ *
+ *  4. accept() takes the oldest child off the accept queue and gives it a
+ *     struct socket.  Closing the listener (or shutdown(SHUT_RD)) frees
+ *     every request and resets every child still queued.
+ *
+ * Locking.  All of it runs under the listener's socket lock: segments in
+ * softirq with the lock's spinlock (or, while a process owns the socket,
+ * later from its backlog, see input.c), timers the same way, system calls
+ * with lock_sock().  So the queues never change under a reader holding the
+ * socket lock.  Each change is also made under the queues' own spinlock,
+ * edu_queues.lock, which lets /proc read them without the socket lock.
+ * Lock order: listener socket lock, then a child's socket lock
+ * (SINGLE_DEPTH_NESTING), then the table lock of bind.c, then
+ * edu_queues.lock.  A request has no lock and no timer of its own: it
+ * lives and dies under its listener's lock, and one timer per listener
+ * walks the SYN queue.
+ */
+#include <linux/jiffies.h>
+#include <linux/random.h>
+#include <linux/siphash.h>
+#include <linux/slab.h>
+#include <net/ip.h>
+#include "edu.h"
+
+static void edu_synack_timer(struct timer_list *t);
+
+void edu_queues_init(struct sock *sk)
+{
+	struct edu_queues *q = &edu_sk(sk)->q;
+
+	spin_lock_init(&q->lock);
+	INIT_LIST_HEAD(&q->syn_queue);
+	INIT_LIST_HEAD(&q->accept_queue);
+	timer_setup(&q->synack_timer, edu_synack_timer, 0);
+}
+
+static bool edu_synq_is_full(const struct sock *sk)
+{
+	return edu_sk(sk)->q.syn_len > READ_ONCE(sk->sk_max_ack_backlog);
+}
+
+/* Count a SYN or ACK the listener could not take. */
+static void edu_listen_drop(struct sock *sk)
+{
+	atomic_inc(&sk->sk_drops);
+	EDU_INC_STATS(sock_net(sk), EDU_MIB_LISTENDROPS);
+}
+
+/* ---- syncookies ---------------------------------------------------------
+ *
+ * With a full SYN queue and the syncookies sysctl set, the listener keeps
+ * nothing: the ISN of its SYN-ACK is a cookie, a keyed hash of the 4-tuple,
+ * the peer's ISN and a coarse clock, with the clock's low 8 bits in the top
+ * byte.  The final ACK acknowledges cookie + 1; if the hash checks out for
+ * a recent clock value, the ACK is proof the peer got our SYN-ACK.  (Linux
+ * also packs an MSS index; EDUTCP sends no options.)
+ */
+#define EDU_COOKIE_SHIFT	6			/* clock: 64 s steps */
+#define EDU_COOKIE_AGE		2			/* steps accepted */
+#define EDU_COOKIE_VALIDITY	(2 * 60 * HZ)		/* after the last sent */
+
+static siphash_key_t edu_cookie_key __read_mostly;
+
+void edu_cookie_init(void)
+{
+	get_random_bytes(&edu_cookie_key, sizeof(edu_cookie_key));
+}
+
+static u32 edu_cookie_clock(void)
+{
+	return (u32)(jiffies / HZ) >> EDU_COOKIE_SHIFT;
+}
+
+static u32 edu_cookie_hash(__be32 laddr, __be32 raddr, __be16 lport,
+			   __be16 rport, u32 peer_isn, u32 clock)
+{
+	return siphash_4u32((__force u32)laddr, (__force u32)raddr,
+			    ((__force u32)lport << 16) | (__force u32)rport,
+			    peer_isn ^ clock, &edu_cookie_key);
+}
+
+static u32 edu_cookie_make(const struct edu_request *req)
+{
+	u32 clock = edu_cookie_clock();
+
+	return (clock << 24) |
+	       (edu_cookie_hash(req->laddr, req->raddr, req->lport,
+				req->rport, req->rcv_isn, clock) & 0xffffff);
+}
+
+static bool edu_cookie_check(__be32 laddr, __be32 raddr, __be16 lport,
+			     __be16 rport, u32 peer_isn, u32 cookie)
+{
+	u32 now = edu_cookie_clock();
+	u32 age = (u8)((now & 0xff) - (cookie >> 24));
+	u32 clock = now - age;
+
+	if (age > EDU_COOKIE_AGE)
+		return false;
+	return (cookie & 0xffffff) ==
+	       (edu_cookie_hash(laddr, raddr, lport, rport, peer_isn, clock) &
+		0xffffff);
+}
+
+/* ---- the SYN queue ------------------------------------------------------ */
+
+static struct edu_request *edu_synq_find(struct sock *sk, __be32 raddr,
+					 __be16 rport, __be32 laddr,
+					 __be16 lport)
+{
+	struct edu_request *req;
+
+	list_for_each_entry(req, &edu_sk(sk)->q.syn_queue, node)
+		if (req->raddr == raddr && req->rport == rport &&
+		    req->laddr == laddr && req->lport == lport)
+			return req;
+	return NULL;
+}
+
+/* Arm the listener's timer for @expires unless it will fire sooner. */
+static void edu_synack_timer_at(struct sock *sk, unsigned long expires)
+{
+	struct timer_list *t = &edu_sk(sk)->q.synack_timer;
+
+	if (!timer_pending(t) || time_before(expires, t->expires))
+		sk_reset_timer(sk, t, expires);
+}
+
+static void edu_synq_add(struct sock *sk, struct edu_request *req)
+{
+	struct edu_queues *q = &edu_sk(sk)->q;
+
+	spin_lock(&q->lock);
+	list_add_tail(&req->node, &q->syn_queue);
+	q->syn_len++;
+	q->syn_young++;
+	spin_unlock(&q->lock);
+	edu_synack_timer_at(sk, req->expires);
+}
+
+static void edu_synq_unlink(struct sock *sk, struct edu_request *req)
+{
+	struct edu_queues *q = &edu_sk(sk)->q;
+
+	spin_lock(&q->lock);
+	list_del(&req->node);
+	q->syn_len--;
+	if (!req->num_timeout)
+		q->syn_young--;
+	spin_unlock(&q->lock);
+}
+
+static void edu_request_free(struct edu_request *req)
+{
+	kfree(req);
+}
+
+/*
+ * How many SYN-ACK retransmissions a request may have now.  Linux's rule
+ * (reqsk_timer_handler()): when the queue is more than half full, each
+ * halving of the share of young requests (never retransmitted) costs old
+ * ones a retry, down to 2, so that a flood of dead peers cannot keep the
+ * queue full of them for a minute.
+ */
+static int edu_synack_max_retries(struct sock *sk)
+{
+	struct edu_queues *q = &edu_sk(sk)->q;
+	int max_retries = READ_ONCE(edu_pernet(sock_net(sk))->sysctl_synack_retries);
+	unsigned int qlen = q->syn_len;
+
+	if ((qlen << 1) > max(8U, READ_ONCE(sk->sk_max_ack_backlog))) {
+		unsigned int young = q->syn_young << 1;
+
+		while (max_retries > 2) {
+			if (qlen < young)
+				break;
+			max_retries--;
+			young <<= 1;
+		}
+	}
+	return max_retries;
+}
+
+/* Walk the SYN queue: retransmit what is due, drop what has expired. */
+static void edu_synq_prune(struct sock *sk)
+{
+	struct edu_queues *q = &edu_sk(sk)->q;
+	struct net *net = sock_net(sk);
+	struct edu_request *req, *tmp;
+	unsigned long now = jiffies;
+	unsigned long next = 0;
+	bool have_next = false;
+
+	list_for_each_entry_safe(req, tmp, &q->syn_queue, node) {
+		if (time_before(now, req->expires)) {
+			if (!have_next || time_before(req->expires, next))
+				next = req->expires;
+			have_next = true;
+			continue;
+		}
+		if (req->num_timeout >= edu_synack_max_retries(sk)) {
+			edu_synq_unlink(sk, req);
+			edu_request_free(req);
+			continue;
+		}
+		edu_send_synack(net, req);
+		EDU_INC_STATS(net, EDU_MIB_SYNACKRETRANS);
+		EDU_INC_STATS(net, EDU_MIB_RETRANSSEGS);
+		spin_lock(&q->lock);
+		if (req->num_timeout++ == 0)
+			q->syn_young--;
+		spin_unlock(&q->lock);
+		req->expires = now + min(req->timeout << req->num_timeout,
+					 (unsigned long)EDU_RTO_MAX);
+		if (!have_next || time_before(req->expires, next))
+			next = req->expires;
+		have_next = true;
+	}
+	if (have_next)
+		edu_synack_timer_at(sk, next);
+}
+
+static void edu_synack_timer(struct timer_list *t)
+{
+	struct edu_queues *q = from_timer(q, t, synack_timer);
+	struct sock *sk = &container_of(q, struct edu_sock, q)->sk;
+
+	bh_lock_sock(sk);
+	if (sock_owned_by_user(sk))
+		sk_reset_timer(sk, t, jiffies + HZ / 20);
+	else if (sk->sk_state == TCP_LISTEN)
+		edu_synq_prune(sk);
+	bh_unlock_sock(sk);
+	sock_put(sk);
+}
+
+/* ---- children and the accept queue -------------------------------------- */
+
+/*
+ * The socket a completed handshake becomes.  It inherits what a TCP child
+ * inherits from its listener (options, owner, buffer sizes, port).
+ */
+static struct sock *edu_make_child(struct sock *sk, __be32 laddr,
+				   __be16 lport, __be32 raddr, __be16 rport,
+				   u32 our_isn, u32 peer_isn)
+{
+	struct sock *child;
+	struct edu_sock *ces;
+
+	child = edu_sock_alloc(sock_net(sk), NULL, GFP_ATOMIC, 0);
+	if (!child)
+		return NULL;
+	ces = edu_sk(child);
+
+	child->sk_reuse = sk->sk_reuse;
+	child->sk_reuseport = sk->sk_reuseport;
+	child->sk_userlocks = sk->sk_userlocks;
+	child->sk_bound_dev_if = sk->sk_bound_dev_if;
+	child->sk_uid = sk->sk_uid;
+	child->sk_mark = sk->sk_mark;
+	child->sk_priority = sk->sk_priority;
+	child->sk_rcvbuf = sk->sk_rcvbuf;
+	child->sk_sndbuf = sk->sk_sndbuf;
+	child->sk_rcvtimeo = sk->sk_rcvtimeo;
+	child->sk_sndtimeo = sk->sk_sndtimeo;
+	child->sk_lingertime = sk->sk_lingertime;
+	sock_copy_flags(child, sk);
+
+	child->sk_rcv_saddr = laddr;
+	child->sk_daddr = raddr;
+	child->sk_dport = rport;
+	ces->iss = our_isn;
+	ces->snd_una = our_isn + 1;
+	ces->snd_nxt = our_isn + 1;
+	ces->irs = peer_isn;
+	ces->rcv_nxt = peer_isn + 1;
+
+	edu_set_state(child, TCP_ESTABLISHED);
+	edu_inherit_port(sk, child);
+	edu_hash_estab(child);
+	EDU_INC_STATS(sock_net(sk), EDU_MIB_PASSIVEOPENS);
+	return child;
+}
+
+static void edu_acceptq_add(struct sock *sk, struct sock *child)
+{
+	struct edu_queues *q = &edu_sk(sk)->q;
+
+	spin_lock(&q->lock);
+	list_add_tail(&edu_sk(child)->accept_node, &q->accept_queue);
+	sk_acceptq_added(sk);
+	spin_unlock(&q->lock);
+	/* Wakes one accept() (they wait exclusively) and every poller. */
+	sk->sk_data_ready(sk);
+}
+
+/* ---- segments for a listener ------------------------------------------- */
+
+/* A SYN for a listener (tcp_conn_request()). */
+static void edu_conn_request(struct sock *sk, struct sk_buff *skb)
+{
+	struct edu_net *en = edu_pernet(sock_net(sk));
+	const struct edu_skb_cb *cb = EDU_SKB_CB(skb);
+	const struct iphdr *iph = ip_hdr(skb);
+	const struct tcphdr *th = tcp_hdr(skb);
+	int syncookies = READ_ONCE(en->sysctl_syncookies);
+	bool want_cookie = false;
+	struct edu_request *req;
+
+	if (syncookies == 2 || edu_synq_is_full(sk)) {
+		if (!syncookies) {
+			EDU_INC_STATS(sock_net(sk), EDU_MIB_SYNQUEUEDROPS);
+			goto drop;
+		}
+		want_cookie = true;
+	}
+	if (sk_acceptq_is_full(sk)) {
+		EDU_INC_STATS(sock_net(sk), EDU_MIB_LISTENOVERFLOWS);
+		goto drop;
+	}
+
+	if (!want_cookie) {
+		int max_syn_backlog = READ_ONCE(en->sysctl_max_syn_backlog);
+
+		/*
+		 * Without syncookies Linux keeps the last quarter of
+		 * max_syn_backlog for peers it has talked to before; EDUTCP
+		 * remembers no peers, so that quarter is simply refused.
+		 */
+		if (!syncookies &&
+		    max_syn_backlog - (int)edu_sk(sk)->q.syn_len <
+		    (max_syn_backlog >> 2))
+			goto drop;
+	}
+
+	req = kzalloc(sizeof(*req), GFP_ATOMIC);
+	if (!req)
+		goto drop;
+	req->laddr = iph->daddr;
+	req->raddr = iph->saddr;
+	req->lport = th->dest;
+	req->rport = th->source;
+	req->rcv_isn = cb->seq;
+
+	if (want_cookie) {
+		req->snt_isn = edu_cookie_make(req);
+		edu_sk(sk)->q.last_overflow = jiffies;
+		EDU_INC_STATS(sock_net(sk), EDU_MIB_SYNCOOKIESSENT);
+		edu_send_synack(sock_net(sk), req);
+		edu_request_free(req);
+		return;
+	}
+
+	req->snt_isn = get_random_u32();
+	req->timeout = EDU_TIMEOUT_INIT;
+	req->expires = jiffies + req->timeout;
+	edu_synq_add(sk, req);
+	edu_send_synack(sock_net(sk), req);
+	return;
+
+drop:
+	edu_listen_drop(sk);
+}
+
+/*
+ * The final ACK of a handshake found its request (tcp_check_req()).
+ * Consumes nothing; the caller frees @skb.
+ */
+static void edu_check_req(struct sock *sk, struct edu_request *req,
+			  struct sk_buff *skb)
+{
+	const struct edu_skb_cb *cb = EDU_SKB_CB(skb);
+	struct net *net = sock_net(sk);
+	struct sock *child;
+
+	/* A retransmitted SYN: our SYN-ACK was lost, send it again. */
+	if (cb->flags == TCPHDR_SYN && cb->seq == req->rcv_isn) {
+		if (!edu_send_synack(net, req))
+			EDU_INC_STATS(net, EDU_MIB_SYNACKRETRANS);
+		return;
+	}
+	if ((cb->flags & TCPHDR_ACK) && cb->ack_seq != req->snt_isn + 1) {
+		edu_send_reset(net, skb);
+		return;
+	}
+	if (cb->seq != req->rcv_isn + 1)
+		return;		/* out of window */
+	if (cb->flags & (TCPHDR_RST | TCPHDR_SYN)) {
+		/* The peer gave up, or started over: forget the request. */
+		if (!(cb->flags & TCPHDR_RST))
+			edu_send_reset(net, skb);
+		edu_synq_unlink(sk, req);
+		edu_request_free(req);
+		return;
+	}
+	if (!(cb->flags & TCPHDR_ACK))
+		return;
+
+	if (sk_acceptq_is_full(sk)) {
+		EDU_INC_STATS(net, EDU_MIB_LISTENOVERFLOWS);
+		edu_listen_drop(sk);
+		if (!READ_ONCE(edu_pernet(net)->sysctl_abort_on_overflow)) {
+			req->acked = true;
+			return;
+		}
+		EDU_INC_STATS(net, EDU_MIB_ABORTONOVERFLOW);
+		edu_send_reset(net, skb);
+		edu_synq_unlink(sk, req);
+		edu_request_free(req);
+		return;
+	}
+
+	child = edu_make_child(sk, req->laddr, req->lport, req->raddr,
+			       req->rport, req->snt_isn, req->rcv_isn);
+	if (!child) {
+		edu_listen_drop(sk);
+		return;
+	}
+	edu_synq_unlink(sk, req);
+	edu_request_free(req);
+	edu_acceptq_add(sk, child);
+}
+
+/* An ACK with no request behind it: a syncookie, or nothing of ours. */
+static void edu_cookie_ack(struct sock *sk, struct sk_buff *skb)
+{
+	const struct edu_skb_cb *cb = EDU_SKB_CB(skb);
+	const struct iphdr *iph = ip_hdr(skb);
+	const struct tcphdr *th = tcp_hdr(skb);
+	struct net *net = sock_net(sk);
+	struct sock *child;
+
+	if (!READ_ONCE(edu_pernet(net)->sysctl_syncookies) ||
+	    (cb->flags & (TCPHDR_SYN | TCPHDR_RST)) ||
+	    time_after(jiffies, edu_sk(sk)->q.last_overflow + EDU_COOKIE_VALIDITY))
+		goto reset;
+	if (!edu_cookie_check(iph->daddr, iph->saddr, th->dest, th->source,
+			      cb->seq - 1, cb->ack_seq - 1)) {
+		EDU_INC_STATS(net, EDU_MIB_SYNCOOKIESFAILED);
+		goto reset;
+	}
+	EDU_INC_STATS(net, EDU_MIB_SYNCOOKIESRECV);
+
+	if (sk_acceptq_is_full(sk)) {
+		EDU_INC_STATS(net, EDU_MIB_LISTENOVERFLOWS);
+		edu_listen_drop(sk);
+		return;
+	}
+	child = edu_make_child(sk, iph->daddr, th->dest, iph->saddr,
+			       th->source, cb->ack_seq - 1, cb->seq - 1);
+	if (!child) {
+		edu_listen_drop(sk);
+		return;
+	}
+	edu_acceptq_add(sk, child);
+	return;
+
+reset:
+	edu_send_reset(net, skb);
+}
+
+/* A segment for a listener.  Caller holds its lock; consumes @skb. */
+int edu_listen_rcv(struct sock *sk, struct sk_buff *skb)
+{
+	const struct edu_skb_cb *cb = EDU_SKB_CB(skb);
+	const struct iphdr *iph = ip_hdr(skb);
+	const struct tcphdr *th = tcp_hdr(skb);
+	struct edu_request *req;
+
+	req = edu_synq_find(sk, iph->saddr, th->source, iph->daddr, th->dest);
+	if (req)
+		edu_check_req(sk, req, skb);
+	else if (cb->flags & TCPHDR_RST)
+		;	/* nothing to reset */
+	else if (cb->flags & TCPHDR_ACK)
+		edu_cookie_ack(sk, skb);
+	else if (cb->flags & TCPHDR_SYN)
+		edu_conn_request(sk, skb);
+	kfree_skb(skb);
+	return 0;
+}
+
+/* ---- system calls -------------------------------------------------------- */
+
+/*
+ * listen(): inet_listen()'s rules.  The socket layer has already clamped
+ * the backlog to somaxconn (so -1 means somaxconn).  A second listen()
+ * only changes the backlog.
+ */
+int edu_listen(struct socket *sock, int backlog)
+{
+	struct sock *sk = sock->sk;
+	int err;
+
+	lock_sock(sk);
+	err = -EINVAL;
+	if (sock->state != SS_UNCONNECTED ||
+	    !((1 << sk->sk_state) & (TCPF_CLOSE | TCPF_LISTEN)))
+		goto out;
+
+	WRITE_ONCE(sk->sk_max_ack_backlog, backlog);
+	if (sk->sk_state != TCP_LISTEN) {
+		/* Ask for the port again: listening changes what may share it. */
+		err = edu_get_port(sk, sk->sk_num);
+		if (err)
+			goto out;
+		WRITE_ONCE(sk->sk_ack_backlog, 0);
+		edu_set_state(sk, TCP_LISTEN);
+	}
+	err = 0;
+out:
+	release_sock(sk);
+	return err;
+}
+
+/* Sleep until a child is queued (inet_csk_wait_for_connect()). */
+static int edu_wait_for_child(struct sock *sk, long timeo)
+{
+	DEFINE_WAIT(wait);
+	int err;
+
+	for (;;) {
+		/* Exclusive: one connection wakes one accept(). */
+		prepare_to_wait_exclusive(sk_sleep(sk), &wait,
+					  TASK_INTERRUPTIBLE);
+		release_sock(sk);
+		if (!READ_ONCE(sk->sk_ack_backlog))
+			timeo = schedule_timeout(timeo);
+		sched_annotate_sleep();
+		lock_sock(sk);
+		err = 0;
+		if (sk->sk_ack_backlog)
+			break;
+		err = -EINVAL;
+		if (sk->sk_state != TCP_LISTEN)
+			break;
+		err = sock_intr_errno(timeo);
+		if (signal_pending(current))
+			break;
+		err = -EAGAIN;
+		if (!timeo)
+			break;
+	}
+	finish_wait(sk_sleep(sk), &wait);
+	return err;
+}
+
+int edu_accept(struct socket *sock, struct socket *newsock, int flags,
+	       bool kern)
+{
+	struct sock *sk = sock->sk;
+	struct edu_queues *q = &edu_sk(sk)->q;
+	struct edu_sock *ces;
+	struct sock *child;
+	int err;
+
+	lock_sock(sk);
+	err = -EINVAL;
+	if (sk->sk_state != TCP_LISTEN)
+		goto out;
+	if (!sk->sk_ack_backlog) {
+		long timeo = sock_rcvtimeo(sk, flags & O_NONBLOCK);
+
+		err = -EAGAIN;
+		if (!timeo)
+			goto out;
+		err = edu_wait_for_child(sk, timeo);
+		if (err)
+			goto out;
+	}
+
+	spin_lock_bh(&q->lock);
+	ces = list_first_entry(&q->accept_queue, struct edu_sock, accept_node);
+	list_del_init(&ces->accept_node);
+	sk_acceptq_removed(sk);
+	spin_unlock_bh(&q->lock);
+	release_sock(sk);
+
+	/* The accept queue's reference on the child passes to newsock. */
+	child = &ces->sk;
+	lock_sock(child);
+	sock_graft(child, newsock);
+	newsock->state = SS_CONNECTED;
+	release_sock(child);
+	return 0;
+out:
+	release_sock(sk);
+	return err;
+}
+
+/* Drop a child that will never be accepted: reset its peer. */
+static void edu_child_abort(struct sock *child)
+{
+	lock_sock_nested(child, SINGLE_DEPTH_NESTING);
+	if (child->sk_state != TCP_CLOSE) {
+		edu_send_active_reset(child);
+		edu_done(child);
+	}
+	edu_put_port(child);
+	sock_orphan(child);
+	release_sock(child);
+	sock_put(child);
+}
+
+/*
+ * The listener stops listening (close(), or shutdown() with SHUT_RD):
+ * requests are forgotten, as Linux forgets them (the peer's next segment
+ * meets an RST), and children still queued are reset.  Caller owns the
+ * socket lock.
+ */
+void edu_listen_stop(struct sock *sk)
+{
+	struct edu_queues *q = &edu_sk(sk)->q;
+	struct edu_request *req, *rtmp;
+	struct edu_sock *ces, *ctmp;
+	LIST_HEAD(requests);
+	LIST_HEAD(children);
+
+	edu_set_state(sk, TCP_CLOSE);
+	if (!(sk->sk_userlocks & SOCK_BINDPORT_LOCK))
+		edu_put_port(sk);
+	sk_stop_timer(sk, &q->synack_timer);
+
+	spin_lock_bh(&q->lock);
+	list_splice_init(&q->syn_queue, &requests);
+	list_splice_init(&q->accept_queue, &children);
+	q->syn_len = 0;
+	q->syn_young = 0;
+	WRITE_ONCE(sk->sk_ack_backlog, 0);
+	spin_unlock_bh(&q->lock);
+
+	list_for_each_entry_safe(req, rtmp, &requests, node)
+		edu_request_free(req);
+	list_for_each_entry_safe(ces, ctmp, &children, accept_node) {
+		list_del_init(&ces->accept_node);
+		edu_child_abort(&ces->sk);
+	}
+}

@@ -1,0 +1,170 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * output.c - EDUTCP segments out: a TCP header (RFC 9293, no options) in
+ * an IPv4 packet of protocol edu_ipproto.
+ *
+ * Every segment goes through edu_xmit(), which routes it, fills the
+ * checksum over the pseudo-header and the IPv4 header itself, and hands it
+ * to ip_local_out() with no socket attached: an skb in flight never holds
+ * a reference to an EDUTCP socket, so nothing outside the module can keep
+ * one alive (or call back into the module) after the socket is gone.
+ */
+#include <linux/ip.h>
+#include <linux/skbuff.h>
+#include <net/ip.h>
+#include <net/route.h>
+#include "edu.h"
+
+#define EDU_HDR_ROOM	(MAX_HEADER + sizeof(struct iphdr) + sizeof(struct tcphdr))
+
+/* The window we advertise: free receive buffer, as far as 16 bits go. */
+u16 edu_rcv_window(const struct sock *sk)
+{
+	int space = sk ? READ_ONCE(sk->sk_rcvbuf) - atomic_read(&sk->sk_rmem_alloc)
+		       : 0;
+
+	return clamp(space, 0, 65535);
+}
+
+static struct sk_buff *edu_alloc_segment(gfp_t gfp)
+{
+	struct sk_buff *skb = alloc_skb(EDU_HDR_ROOM, gfp);
+
+	if (skb) {
+		skb_reserve(skb, EDU_HDR_ROOM);
+		skb_push(skb, sizeof(struct tcphdr));
+		skb_reset_transport_header(skb);
+		memset(skb->data, 0, sizeof(struct tcphdr));
+	}
+	return skb;
+}
+
+static void edu_fill_header(struct sk_buff *skb, __be16 sport, __be16 dport,
+			    u32 seq, u32 ack, u8 flags, u16 window)
+{
+	struct tcphdr *th = tcp_hdr(skb);
+
+	th->source = sport;
+	th->dest = dport;
+	th->seq = htonl(seq);
+	th->ack_seq = htonl(ack);
+	th->doff = sizeof(*th) / 4;
+	tcp_flag_byte(th) = flags;
+	th->window = htons(window);
+}
+
+/*
+ * Route @skb (a segment from @saddr:sport to @daddr:dport, @saddr already
+ * chosen) and send it.  Consumes @skb.
+ */
+static int edu_xmit(struct net *net, struct sk_buff *skb, __be32 saddr,
+		    __be32 daddr, int oif)
+{
+	struct tcphdr *th = tcp_hdr(skb);
+	unsigned int len = skb->len;
+	struct flowi4 fl4;
+	struct rtable *rt;
+	struct iphdr *iph;
+
+	rt = ip_route_output_ports(net, &fl4, NULL, daddr, saddr, th->dest,
+				   th->source, edu_ipproto, 0, oif);
+	if (IS_ERR(rt)) {
+		kfree_skb(skb);
+		return PTR_ERR(rt);
+	}
+	skb_dst_set(skb, &rt->dst);
+
+	th->check = 0;
+	th->check = csum_tcpudp_magic(saddr, daddr, len, edu_ipproto,
+				      csum_partial(th, len, 0));
+	skb->ip_summed = CHECKSUM_NONE;
+
+	skb_push(skb, sizeof(*iph));
+	skb_reset_network_header(skb);
+	iph = ip_hdr(skb);
+	iph->version = 4;
+	iph->ihl = sizeof(*iph) / 4;
+	iph->tos = 0;
+	iph->frag_off = htons(IP_DF);
+	iph->ttl = ip4_dst_hoplimit(&rt->dst);
+	iph->protocol = edu_ipproto;
+	iph->saddr = saddr;
+	iph->daddr = daddr;
+	ip_select_ident(net, skb, NULL);
+	skb->protocol = htons(ETH_P_IP);
+
+	EDU_INC_STATS(net, EDU_MIB_OUTSEGS);
+	return ip_local_out(net, NULL, skb);
+}
+
+static int edu_send_flags(struct sock *sk, u32 seq, u8 flags)
+{
+	struct edu_sock *es = edu_sk(sk);
+	struct sk_buff *skb = edu_alloc_segment(GFP_ATOMIC);
+
+	if (!skb)
+		return -ENOBUFS;
+	edu_fill_header(skb, htons(sk->sk_num), sk->sk_dport, seq,
+			(flags & TCPHDR_ACK) ? es->rcv_nxt : 0, flags,
+			edu_rcv_window(sk));
+	return edu_xmit(sock_net(sk), skb, sk->sk_rcv_saddr, sk->sk_daddr,
+			sk->sk_bound_dev_if);
+}
+
+/* The SYN of an active open, first or retransmitted. */
+int edu_send_syn(struct sock *sk)
+{
+	return edu_send_flags(sk, edu_sk(sk)->iss, TCPHDR_SYN);
+}
+
+void edu_send_ack(struct sock *sk)
+{
+	edu_send_flags(sk, edu_sk(sk)->snd_nxt, TCPHDR_ACK);
+}
+
+/* Abort a connection we own: RST at our next sequence number. */
+void edu_send_active_reset(struct sock *sk)
+{
+	if (!edu_send_flags(sk, edu_sk(sk)->snd_nxt, TCPHDR_RST | TCPHDR_ACK))
+		EDU_INC_STATS(sock_net(sk), EDU_MIB_OUTRSTS);
+}
+
+/* A SYN-ACK for a request: the listener keeps no socket for it. */
+int edu_send_synack(struct net *net, const struct edu_request *req)
+{
+	struct sk_buff *skb = edu_alloc_segment(GFP_ATOMIC);
+
+	if (!skb)
+		return -ENOBUFS;
+	edu_fill_header(skb, req->lport, req->rport, req->snt_isn,
+			req->rcv_isn + 1, TCPHDR_SYN | TCPHDR_ACK, 65535);
+	return edu_xmit(net, skb, req->laddr, req->raddr, 0);
+}
+
+/*
+ * Answer @skb, which no socket wants, with an RST (RFC 9293 3.10.7.1): one
+ * that acknowledged something gets an RST at that sequence number, one
+ * that did not gets an RST|ACK acknowledging all it occupied.  An RST is
+ * never answered.
+ */
+void edu_send_reset(struct net *net, struct sk_buff *skb)
+{
+	const struct edu_skb_cb *cb = EDU_SKB_CB(skb);
+	const struct iphdr *iph = ip_hdr(skb);
+	const struct tcphdr *th = tcp_hdr(skb);
+	struct sk_buff *rst;
+
+	if (cb->flags & TCPHDR_RST)
+		return;
+	rst = edu_alloc_segment(GFP_ATOMIC);
+	if (!rst)
+		return;
+	if (cb->flags & TCPHDR_ACK)
+		edu_fill_header(rst, th->dest, th->source, cb->ack_seq, 0,
+				TCPHDR_RST, 0);
+	else
+		edu_fill_header(rst, th->dest, th->source, 0, cb->end_seq,
+				TCPHDR_RST | TCPHDR_ACK, 0);
+	if (!edu_xmit(net, rst, iph->daddr, iph->saddr, 0))
+		EDU_INC_STATS(net, EDU_MIB_OUTRSTS);
+}
