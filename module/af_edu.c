@@ -10,6 +10,7 @@
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
+#include <linux/debugfs.h>
 #include <linux/delay.h>
 #include <linux/module.h>
 #include <linux/net.h>
@@ -35,6 +36,21 @@ MODULE_PARM_DESC(ipproto, "IPv4 protocol number carrying EDUTCP (default "
  * kernel still finishes do not pin the module (see edu_exit()).
  */
 atomic_t edu_socks_alive = ATOMIC_INIT(0);
+atomic_t edu_requests_alive = ATOMIC_INIT(0);
+
+/*
+ * /sys/kernel/debug/edutcp/{sockets,requests}: the live object counts, for
+ * tests that check nothing is left behind.
+ */
+static struct dentry *edu_debugfs;
+
+static void edu_debugfs_init(void)
+{
+	edu_debugfs = debugfs_create_dir("edutcp", NULL);
+	debugfs_create_atomic_t("sockets", 0444, edu_debugfs, &edu_socks_alive);
+	debugfs_create_atomic_t("requests", 0444, edu_debugfs,
+				&edu_requests_alive);
+}
 
 static void edu_sock_destruct(struct sock *sk)
 {
@@ -381,6 +397,7 @@ static int __init edu_init(void)
 		goto err_del_protocol;
 	}
 
+	edu_debugfs_init();
 	pr_info("EDUTCP loaded: family %d, IP protocol %d\n", edu_family,
 		edu_ipproto);
 	return 0;
@@ -416,6 +433,7 @@ static void edu_wait_for_sockets(void)
 
 static void __exit edu_exit(void)
 {
+	debugfs_remove_recursive(edu_debugfs);
 	sock_unregister(edu_family);
 	/* No packet may still be inside edu_rcv() once we go on. */
 	inet_del_protocol(&edu_net_protocol, edu_ipproto);

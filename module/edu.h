@@ -168,6 +168,7 @@ struct edu_skb_cb {
 /* af_edu.c */
 extern struct proto edu_proto;
 extern atomic_t edu_socks_alive;
+extern atomic_t edu_requests_alive;
 void edu_set_state(struct sock *sk, int state);
 void edu_done(struct sock *sk);
 struct sock *edu_sock_alloc(struct net *net, struct socket *sock, gfp_t gfp,

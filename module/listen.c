@@ -180,9 +180,19 @@ static void edu_synq_unlink(struct sock *sk, struct edu_request *req)
 	spin_unlock(&q->lock);
 }
 
+static struct edu_request *edu_request_alloc(void)
+{
+	struct edu_request *req = kzalloc(sizeof(*req), GFP_ATOMIC);
+
+	if (req)
+		atomic_inc(&edu_requests_alive);
+	return req;
+}
+
 static void edu_request_free(struct edu_request *req)
 {
 	kfree(req);
+	atomic_dec(&edu_requests_alive);
 }
 
 /*
@@ -363,7 +373,7 @@ static void edu_conn_request(struct sock *sk, struct sk_buff *skb)
 			goto drop;
 	}
 
-	req = kzalloc(sizeof(*req), GFP_ATOMIC);
+	req = edu_request_alloc();
 	if (!req)
 		goto drop;
 	req->laddr = iph->daddr;

@@ -12,9 +12,82 @@
 	"  sl  local_address rem_address   st tx_queue rx_queue tr tm->when " \
 	"retrnsmt   uid  timeout inode synq synq_max acceptq acceptq_max drops"
 
+/*
+ * The whole file is written in one pass with the tables locked, so that it
+ * is a snapshot: a reader gets every row exactly once however sockets come
+ * and go.  For a large table seq_file's buffer overflows; it then grows the
+ * buffer and calls us again, so the pass stays linear in the table size.
+ */
+struct edu_proc_walk {
+	struct seq_file	*seq;
+	int		sl;
+};
+
+#define EDU_ROW_FMT \
+	"%4d: %08X:%04X %08X:%04X %02X %08X:%08X %02X:%08lX %08X %5u %8d %lu %u %u %u %u %u\n"
+
+static void edu_proc_requests(struct sock *sk, struct edu_proc_walk *w)
+{
+	struct edu_queues *q = &edu_sk(sk)->q;
+	struct edu_request *req;
+
+	spin_lock(&q->lock);
+	list_for_each_entry(req, &q->syn_queue, node)
+		seq_printf(w->seq, EDU_ROW_FMT, w->sl++, req->laddr,
+			   ntohs(req->lport), req->raddr, ntohs(req->rport),
+			   TCP_SYN_RECV, 0, 0, 1,
+			   jiffies_delta_to_clock_t(req->expires - jiffies),
+			   req->num_timeout,
+			   from_kuid_munged(seq_user_ns(w->seq), sk->sk_uid),
+			   0, 0UL, 0, 0, 0, 0, 0);
+	spin_unlock(&q->lock);
+}
+
+/* Called under the table lock: no sleeping, no socket lock. */
+static void edu_proc_row(struct sock *sk, void *arg)
+{
+	struct edu_proc_walk *w = arg;
+	struct edu_sock *es = edu_sk(sk);
+	int state = inet_sk_state_load(sk);
+	u32 tx_queue = 0, rx_queue = 0, synq = 0, backlog = 0, drops = 0;
+	unsigned long when = 0;
+	int timer = 0;
+
+	/* Like /proc/net/tcp: listeners and connections, not bare binds. */
+	if (seq_has_overflowed(w->seq) ||
+	    (state == TCP_CLOSE && !es->estab_hashed))
+		return;
+
+	if (state == TCP_LISTEN) {
+		/* As in TCP, a listener's rx_queue is its accept queue. */
+		rx_queue = READ_ONCE(sk->sk_ack_backlog);
+		synq = READ_ONCE(es->q.syn_len);
+		backlog = READ_ONCE(sk->sk_max_ack_backlog);
+		drops = atomic_read(&sk->sk_drops);
+	} else {
+		tx_queue = READ_ONCE(es->snd_nxt) - READ_ONCE(es->snd_una);
+		if (timer_pending(&es->rtx_timer)) {
+			timer = 1;
+			when = jiffies_delta_to_clock_t(es->rtx_timer.expires -
+							jiffies);
+		}
+	}
+	seq_printf(w->seq, EDU_ROW_FMT, w->sl++, sk->sk_rcv_saddr, sk->sk_num,
+		   sk->sk_daddr, ntohs(sk->sk_dport), state, tx_queue, rx_queue,
+		   timer, when, READ_ONCE(es->retransmits),
+		   from_kuid_munged(seq_user_ns(w->seq), sk->sk_uid), 0,
+		   sock_i_ino(sk), synq, backlog, rx_queue, backlog, drops);
+
+	if (state == TCP_LISTEN)
+		edu_proc_requests(sk, w);
+}
+
 static int edu_seq_show(struct seq_file *seq, void *v)
 {
+	struct edu_proc_walk w = { .seq = seq };
+
 	seq_puts(seq, EDU_PROC_HEADER "\n");
+	edu_tables_walk(seq_file_single_net(seq), edu_proc_row, &w);
 	return 0;
 }
 
