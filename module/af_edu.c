@@ -91,24 +91,39 @@ struct sock *edu_sock_alloc(struct net *net, struct socket *sock, gfp_t gfp,
 }
 
 /*
- * Every state change goes through here.  CurrEstab counts entries into
- * ESTABLISHED and exits from it, exactly as tcp_set_state() does.
+ * Every state change goes through here, and it keeps Linux's books as
+ * tcp_set_state() does: CurrEstab counts ESTABLISHED and CLOSE_WAIT
+ * connections, EstabResets counts those that went straight to CLOSE, and
+ * a socket that reaches CLOSE leaves the connection table and gives back
+ * a port it did not bind explicitly.
  */
 void edu_set_state(struct sock *sk, int state)
 {
 	int old = sk->sk_state;
 
-	if (state == TCP_ESTABLISHED && old != TCP_ESTABLISHED)
-		EDU_INC_STATS(sock_net(sk), EDU_MIB_CURRESTAB);
-	else if (old == TCP_ESTABLISHED && state != TCP_ESTABLISHED)
-		EDU_DEC_STATS(sock_net(sk), EDU_MIB_CURRESTAB);
+	switch (state) {
+	case TCP_ESTABLISHED:
+		if (old != TCP_ESTABLISHED)
+			EDU_INC_STATS(sock_net(sk), EDU_MIB_CURRESTAB);
+		break;
+	case TCP_CLOSE:
+		if (old == TCP_CLOSE_WAIT || old == TCP_ESTABLISHED)
+			EDU_INC_STATS(sock_net(sk), EDU_MIB_ESTABRESETS);
+		edu_unhash_estab(sk);
+		if (!(sk->sk_userlocks & SOCK_BINDPORT_LOCK))
+			edu_put_port(sk);
+		fallthrough;
+	default:
+		if (old == TCP_ESTABLISHED || old == TCP_CLOSE_WAIT)
+			EDU_DEC_STATS(sock_net(sk), EDU_MIB_CURRESTAB);
+	}
 	/* pairs with inet_sk_state_load() in lockless readers (poll, proc) */
 	smp_store_release(&sk->sk_state, state);
 }
 
 /*
- * The connection is over (tcp_done()): CLOSE, out of the connection table,
- * an automatically chosen port given back, every waiter woken.
+ * The connection is over (tcp_done()): CLOSE, timers stopped, both
+ * directions shut, every waiter woken.
  */
 void edu_done(struct sock *sk)
 {
@@ -116,12 +131,45 @@ void edu_done(struct sock *sk)
 		EDU_INC_STATS(sock_net(sk), EDU_MIB_ATTEMPTFAILS);
 	edu_set_state(sk, TCP_CLOSE);
 	sk_stop_timer(sk, &edu_sk(sk)->rtx_timer);
-	edu_unhash_estab(sk);
-	if (!(sk->sk_userlocks & SOCK_BINDPORT_LOCK))
-		edu_put_port(sk);
 	WRITE_ONCE(sk->sk_shutdown, SHUTDOWN_MASK);
 	if (!sock_flag(sk, SOCK_DEAD))
 		sk->sk_state_change(sk);
+}
+
+/*
+ * Back to a fresh, unconnected socket (tcp_disconnect()), for connect()
+ * that failed, connect(AF_UNSPEC) and shutdown() of a listener or of a
+ * connect in progress.  A live connection is aborted with an RST and its
+ * owner sees ECONNRESET.
+ */
+int edu_disconnect(struct sock *sk)
+{
+	int old = sk->sk_state;
+
+	if (old == TCP_LISTEN) {
+		edu_listen_stop(sk);
+	} else {
+		if (old != TCP_CLOSE)
+			edu_set_state(sk, TCP_CLOSE);
+		if ((1 << old) & (TCPF_ESTABLISHED | TCPF_CLOSE_WAIT |
+				  TCPF_FIN_WAIT1 | TCPF_FIN_WAIT2 |
+				  TCPF_SYN_RECV)) {
+			edu_send_active_reset(sk);
+			WRITE_ONCE(sk->sk_err, ECONNRESET);
+		} else if (old == TCP_SYN_SENT) {
+			WRITE_ONCE(sk->sk_err, ECONNRESET);
+		}
+	}
+	sk_stop_timer(sk, &edu_sk(sk)->rtx_timer);
+	skb_queue_purge(&sk->sk_receive_queue);
+	sk->sk_dport = 0;
+	sk->sk_daddr = 0;
+	if (!(sk->sk_userlocks & SOCK_BINDADDR_LOCK))
+		sk->sk_rcv_saddr = 0;
+	WRITE_ONCE(sk->sk_shutdown, 0);
+	sock_reset_flag(sk, SOCK_DONE);
+	sk_error_report(sk);
+	return 0;
 }
 
 /*
@@ -150,8 +198,7 @@ static int edu_release(struct socket *sock)
 		edu_done(sk);
 	}
 	WRITE_ONCE(sk->sk_shutdown, SHUTDOWN_MASK);
-	edu_unhash_estab(sk);
-	edu_put_port(sk);
+	edu_put_port(sk);	/* an explicitly bound one too */
 	sock_orphan(sk);
 	release_sock(sk);
 	sock->sk = NULL;
@@ -243,13 +290,10 @@ static int edu_shutdown(struct socket *sock, int how)
 	case TCP_LISTEN:
 		if (!(how & RCV_SHUTDOWN))
 			break;
-		edu_listen_stop(sk);
-		sock->state = SS_UNCONNECTED;
-		break;
+		fallthrough;
 	case TCP_SYN_SENT:
-		edu_done(sk);
-		WRITE_ONCE(sk->sk_shutdown, 0);
-		sock->state = SS_UNCONNECTED;
+		err = edu_disconnect(sk);
+		sock->state = err ? SS_DISCONNECTING : SS_UNCONNECTED;
 		break;
 	default:
 		WRITE_ONCE(sk->sk_shutdown, sk->sk_shutdown | how);
@@ -301,6 +345,61 @@ out:
 	return err;
 }
 
+/*
+ * SOL_EDUTCP options.  EDU_REUSEPORT stands in for SO_REUSEPORT, which the
+ * 6.1 socket core refuses for every family but AF_INET/AF_INET6
+ * (sock_setsockopt(), sk_is_inet()); reading SO_REUSEPORT still works.
+ */
+static int edu_setsockopt(struct socket *sock, int level, int optname,
+			  sockptr_t optval, unsigned int optlen)
+{
+	struct sock *sk = sock->sk;
+	int val;
+
+	if (level != SOL_EDUTCP)
+		return -ENOPROTOOPT;
+	if (optlen < sizeof(int))
+		return -EINVAL;
+	if (copy_from_sockptr(&val, optval, sizeof(val)))
+		return -EFAULT;
+
+	switch (optname) {
+	case EDU_REUSEPORT:
+		lock_sock(sk);
+		sk->sk_reuseport = !!val;
+		release_sock(sk);
+		return 0;
+	default:
+		return -ENOPROTOOPT;
+	}
+}
+
+static int edu_getsockopt(struct socket *sock, int level, int optname,
+			  char __user *optval, int __user *optlen)
+{
+	struct sock *sk = sock->sk;
+	int len, val;
+
+	if (level != SOL_EDUTCP)
+		return -ENOPROTOOPT;
+	if (get_user(len, optlen))
+		return -EFAULT;
+	if (len < 0)
+		return -EINVAL;
+
+	switch (optname) {
+	case EDU_REUSEPORT:
+		val = sk->sk_reuseport;
+		break;
+	default:
+		return -ENOPROTOOPT;
+	}
+	len = min_t(unsigned int, len, sizeof(int));
+	if (put_user(len, optlen) || copy_to_user(optval, &val, len))
+		return -EFAULT;
+	return 0;
+}
+
 static const struct proto_ops edu_stream_ops = {
 	.family		= PF_EDU,
 	.owner		= THIS_MODULE,
@@ -314,6 +413,8 @@ static const struct proto_ops edu_stream_ops = {
 	.ioctl		= sock_no_ioctl,
 	.listen		= edu_listen,
 	.shutdown	= edu_shutdown,
+	.setsockopt	= edu_setsockopt,
+	.getsockopt	= edu_getsockopt,
 	.sendmsg	= sock_no_sendmsg,
 	.recvmsg	= edu_recvmsg,
 	.mmap		= sock_no_mmap,

@@ -40,11 +40,16 @@ static int edu_start_connect(struct sock *sk, const struct sockaddr_edu *usin)
 				   sk->sk_bound_dev_if);
 	if (IS_ERR(rt))
 		return PTR_ERR(rt);
+	if (rt->rt_flags & (RTCF_MULTICAST | RTCF_BROADCAST)) {
+		ip_rt_put(rt);
+		return -ENETUNREACH;
+	}
 	ip_rt_put(rt);
 
+	/* The route resolves the wildcard: connect to 0.0.0.0 is local. */
 	if (!sk->sk_rcv_saddr)
 		sk->sk_rcv_saddr = fl4.saddr;
-	sk->sk_daddr = usin->sedu_addr.s_addr;
+	sk->sk_daddr = fl4.daddr;
 	sk->sk_dport = usin->sedu_port;
 
 	if (!sk->sk_num) {
@@ -111,14 +116,8 @@ int edu_connect(struct socket *sock, struct sockaddr *uaddr, int addr_len,
 	lock_sock(sk);
 	if (uaddr->sa_family == AF_UNSPEC) {
 		/* connect(AF_UNSPEC) drops the connection, as TCP's does. */
-		if (sk->sk_state != TCP_CLOSE && sk->sk_state != TCP_LISTEN) {
-			if (sk->sk_state != TCP_SYN_SENT)
-				edu_send_active_reset(sk);
-			edu_done(sk);
-		}
-		sk->sk_shutdown = 0;
-		sock->state = SS_UNCONNECTED;
-		err = 0;
+		err = edu_disconnect(sk);
+		sock->state = err ? SS_DISCONNECTING : SS_UNCONNECTED;
 		goto out;
 	}
 
@@ -165,6 +164,8 @@ int edu_connect(struct socket *sock, struct sockaddr *uaddr, int addr_len,
 		/* Refused, timed out, or reset under our feet. */
 		err = sock_error(sk) ? : -ECONNABORTED;
 		sock->state = SS_UNCONNECTED;
+		if (edu_disconnect(sk))
+			sock->state = SS_DISCONNECTING;
 		goto out;
 	}
 	sock->state = SS_CONNECTED;

@@ -171,6 +171,7 @@ extern atomic_t edu_socks_alive;
 extern atomic_t edu_requests_alive;
 void edu_set_state(struct sock *sk, int state);
 void edu_done(struct sock *sk);
+int edu_disconnect(struct sock *sk);
 struct sock *edu_sock_alloc(struct net *net, struct socket *sock, gfp_t gfp,
 			    int kern);
 

@@ -47,8 +47,6 @@ void edu_reset(struct sock *sk)
 	WRITE_ONCE(sk->sk_err, err);
 	/* pairs with the smp_rmb() in edu_poll() */
 	smp_wmb();
-	if (sk->sk_state == TCP_ESTABLISHED || sk->sk_state == TCP_CLOSE_WAIT)
-		EDU_INC_STATS(sock_net(sk), EDU_MIB_ESTABRESETS);
 	edu_done(sk);
 }
 

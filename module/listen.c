@@ -292,6 +292,7 @@ static struct sock *edu_make_child(struct sock *sk, __be32 laddr,
 		return NULL;
 	ces = edu_sk(child);
 
+	child->sk_type = sk->sk_type;
 	child->sk_reuse = sk->sk_reuse;
 	child->sk_reuseport = sk->sk_reuseport;
 	child->sk_userlocks = sk->sk_userlocks;
@@ -657,8 +658,6 @@ void edu_listen_stop(struct sock *sk)
 	LIST_HEAD(children);
 
 	edu_set_state(sk, TCP_CLOSE);
-	if (!(sk->sk_userlocks & SOCK_BINDPORT_LOCK))
-		edu_put_port(sk);
 	sk_stop_timer(sk, &q->synack_timer);
 
 	spin_lock_bh(&q->lock);

@@ -28,6 +28,14 @@
 /* Socket option level, chosen like SOL_TCP == IPPROTO_TCP. */
 #define SOL_EDUTCP	253
 
+/*
+ * setsockopt(fd, SOL_EDUTCP, EDU_REUSEPORT, &one, sizeof(one)): what
+ * SO_REUSEPORT is for TCP, with TCP's rules.  Linux 6.1 accepts
+ * SO_REUSEPORT itself only on AF_INET/AF_INET6 sockets; getsockopt of
+ * SO_REUSEPORT reads the same flag.
+ */
+#define EDU_REUSEPORT	15
+
 /* An EDUTCP address has the size and layout of struct sockaddr_in. */
 struct sockaddr_edu {
 	__kernel_sa_family_t	sedu_family;	/* AF_EDU */
