@@ -20,6 +20,9 @@
 
 #include "edu.h"
 
+#define CREATE_TRACE_POINTS
+#include "trace.h"
+
 int edu_family = AF_EDU;
 module_param_named(family, edu_family, int, 0444);
 MODULE_PARM_DESC(family, "address family number to register (default "
@@ -101,6 +104,8 @@ void edu_set_state(struct sock *sk, int state)
 {
 	int old = sk->sk_state;
 
+	if (old != state)
+		trace_edutcp_state(sk, old, state);
 	switch (state) {
 	case TCP_ESTABLISHED:
 		if (old != TCP_ESTABLISHED)

@@ -85,8 +85,11 @@ void edu_tables_exit(void)
  * share a port when both set SO_REUSEADDR and the other one is not
  * listening, or when both set SO_REUSEPORT and belong to the same user;
  * otherwise only when their addresses differ and neither is the wildcard.
+ * Without @relax (the search for an ephemeral port) only different
+ * addresses share.
  */
-static bool edu_bind_conflict(const struct sock *sk, const struct sock *sk2)
+static bool edu_bind_conflict(const struct sock *sk, const struct sock *sk2,
+			      bool relax)
 {
 	bool clash;
 
@@ -97,7 +100,9 @@ static bool edu_bind_conflict(const struct sock *sk, const struct sock *sk2)
 	    sk->sk_bound_dev_if != sk2->sk_bound_dev_if)
 		return false;
 
-	if (sk->sk_reuse && sk2->sk_reuse && sk2->sk_state != TCP_LISTEN)
+	if (!relax)
+		clash = true;
+	else if (sk->sk_reuse && sk2->sk_reuse && sk2->sk_state != TCP_LISTEN)
 		clash = false;
 	else
 		clash = !(sk->sk_reuseport && sk2->sk_reuseport &&
@@ -110,13 +115,13 @@ static bool edu_bind_conflict(const struct sock *sk, const struct sock *sk2)
 }
 
 /* Caller holds edu_tables.lock. */
-static bool __edu_port_conflict(const struct sock *sk)
+static bool __edu_port_conflict(const struct sock *sk, bool relax)
 {
 	struct edu_sock *es2;
 
 	hlist_for_each_entry(es2, edu_bind_chain(sock_net(sk), sk->sk_num),
 			     bind_node)
-		if (edu_bind_conflict(sk, &es2->sk))
+		if (edu_bind_conflict(sk, &es2->sk, relax))
 			return true;
 	return false;
 }
@@ -141,12 +146,14 @@ static void __edu_bind_hash(struct sock *sk)
 }
 
 /*
- * Give @sk local port @snum, or an ephemeral one when @snum is 0: a free
- * port of ip_local_port_range, probed from a random offset and skipping
- * ip_local_reserved_ports.  Returns 0 or -EADDRINUSE.  Caller holds the
- * socket lock.
+ * Give @sk local port @snum, or an ephemeral one when @snum is 0: a port of
+ * ip_local_port_range, probed from a random offset and skipping
+ * ip_local_reserved_ports, that no socket on an overlapping address holds
+ * (with @exclusive, that no socket at all holds).  Returns 0 or
+ * -EADDRINUSE.  Caller holds the socket lock.
  */
-int edu_get_port(struct sock *sk, unsigned short snum)
+static int __edu_get_port(struct sock *sk, unsigned short snum,
+			  bool exclusive)
 {
 	struct net *net = sock_net(sk);
 	int low, high, remaining, offset, i, err = 0;
@@ -158,7 +165,7 @@ int edu_get_port(struct sock *sk, unsigned short snum)
 		 * changes what SO_REUSEADDR allows its neighbours.
 		 */
 		sk->sk_num = snum;
-		if (__edu_port_conflict(sk))
+		if (__edu_port_conflict(sk, true))
 			err = -EADDRINUSE;
 		else if (!edu_sk(sk)->bind_hashed)
 			__edu_bind_hash(sk);
@@ -171,10 +178,13 @@ int edu_get_port(struct sock *sk, unsigned short snum)
 	for (i = 0; i < remaining; i++) {
 		unsigned short port = low + (offset + i) % remaining;
 
-		if (inet_is_local_reserved_port(net, port) ||
-		    __edu_port_in_use(net, port))
+		if (inet_is_local_reserved_port(net, port))
+			continue;
+		if (exclusive && __edu_port_in_use(net, port))
 			continue;
 		sk->sk_num = port;
+		if (!exclusive && __edu_port_conflict(sk, false))
+			continue;
 		__edu_bind_hash(sk);
 		goto done;
 	}
@@ -184,6 +194,11 @@ done:
 		sk->sk_num = 0;
 	spin_unlock_bh(&edu_tables.lock);
 	return err;
+}
+
+int edu_get_port(struct sock *sk, unsigned short snum)
+{
+	return __edu_get_port(sk, snum, false);
 }
 
 /* Release the local port of @sk.  Caller holds the socket lock. */
@@ -198,7 +213,6 @@ void edu_put_port(struct sock *sk)
 	}
 	spin_unlock_bh(&edu_tables.lock);
 	sk->sk_num = 0;
-	es->autobound = false;
 }
 
 /* A child shares its listener's port, as TCP's children do. */
@@ -213,15 +227,14 @@ void edu_inherit_port(struct sock *listener, struct sock *child)
 /*
  * connect() on a socket without a port: pick one that no socket of the
  * namespace holds, so that every connection has its own (simpler than
- * TCP's search for a unique 4-tuple, and the same for a test's purposes).
+ * TCP's search for a unique 4-tuple).  Like TCP, an exhausted range is
+ * EADDRNOTAVAIL here, where bind() says EADDRINUSE.
  */
 int edu_autobind_connect(struct sock *sk)
 {
-	int err = edu_get_port(sk, 0);
+	int err = __edu_get_port(sk, 0, true);
 
-	if (!err)
-		edu_sk(sk)->autobound = true;
-	return err;
+	return err ? -EADDRNOTAVAIL : 0;
 }
 
 void edu_hash_estab(struct sock *sk)

@@ -14,6 +14,7 @@
 #include <linux/random.h>
 #include <net/route.h>
 #include "edu.h"
+#include "trace.h"
 
 static void edu_rtx_timer_arm(struct sock *sk)
 {
@@ -239,6 +240,8 @@ void edu_rtx_timer(struct timer_list *t)
 		goto out;
 	}
 	es->retransmits++;
+	trace_edutcp_retransmit(0, sk->sk_rcv_saddr, htons(sk->sk_num),
+				sk->sk_daddr, sk->sk_dport, es->retransmits);
 	EDU_INC_STATS(net, EDU_MIB_RETRANSSEGS);
 	edu_send_syn(sk);
 	es->rto = min(es->rto << 1, (unsigned long)EDU_RTO_MAX);

@@ -129,7 +129,6 @@ struct edu_sock {
 	struct hlist_node	estab_node;	/* edu_tables.estab, by 4-tuple */
 	bool			bind_hashed;
 	bool			estab_hashed;
-	bool			autobound;	/* port picked by connect() */
 
 	/* Send and receive sequence space, RFC 9293 names. */
 	u32			iss, snd_una, snd_nxt;
@@ -164,6 +163,17 @@ struct edu_skb_cb {
 /* Linux's initial RTO for SYN and SYN-ACK, and its ceiling. */
 #define EDU_TIMEOUT_INIT	TCP_TIMEOUT_INIT
 #define EDU_RTO_MAX		TCP_RTO_MAX
+
+/* What happened in a listener's queue, for the edutcp_synq/acceptq trace. */
+enum edu_trace_queue_event {
+	EDU_TQ_ADD,		/* a request or child joined the queue */
+	EDU_TQ_REMOVE,		/* it left normally (child made, accept()) */
+	EDU_TQ_DROP,		/* a SYN or ACK refused: the queue was full */
+	EDU_TQ_COOKIE,		/* SYN queue full: answered with a syncookie */
+	EDU_TQ_EXPIRE,		/* a request ran out of SYN-ACK retries */
+	EDU_TQ_ACKED,		/* final ACK ignored: accept queue full */
+	EDU_TQ_RESET,		/* gone with an RST (peer's, or ours) */
+};
 
 /* af_edu.c */
 extern struct proto edu_proto;

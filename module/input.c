@@ -15,6 +15,7 @@
 #include <linux/skbuff.h>
 #include <net/ip.h>
 #include "edu.h"
+#include "trace.h"
 
 static bool edu_seq_acceptable(const struct sock *sk, u32 seq)
 {
@@ -127,6 +128,7 @@ int edu_rcv(struct sk_buff *skb)
 	cb->ack_seq = ntohl(th->ack_seq);
 	cb->flags = tcp_flag_byte(th);
 	cb->end_seq = cb->seq + th->syn + th->fin + skb->len - hdrlen;
+	trace_edutcp_segment(0, iph->saddr, iph->daddr, th, skb->len - hdrlen);
 
 	sk = edu_lookup(net, iph->saddr, th->source, iph->daddr, th->dest);
 	if (!sk) {

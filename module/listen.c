@@ -51,6 +51,7 @@
 #include <linux/slab.h>
 #include <net/ip.h>
 #include "edu.h"
+#include "trace.h"
 
 static void edu_synack_timer(struct timer_list *t);
 
@@ -62,6 +63,21 @@ void edu_queues_init(struct sock *sk)
 	INIT_LIST_HEAD(&q->syn_queue);
 	INIT_LIST_HEAD(&q->accept_queue);
 	timer_setup(&q->synack_timer, edu_synack_timer, 0);
+}
+
+static void edu_trace_synq(struct sock *sk, __be32 raddr, __be16 rport,
+			   int event)
+{
+	trace_edutcp_synq(sk, raddr, rport, event, edu_sk(sk)->q.syn_len,
+			  READ_ONCE(sk->sk_max_ack_backlog));
+}
+
+static void edu_trace_acceptq(struct sock *sk, __be32 raddr, __be16 rport,
+			      int event)
+{
+	trace_edutcp_acceptq(sk, raddr, rport, event,
+			     READ_ONCE(sk->sk_ack_backlog),
+			     READ_ONCE(sk->sk_max_ack_backlog));
 }
 
 static bool edu_synq_is_full(const struct sock *sk)
@@ -165,10 +181,13 @@ static void edu_synq_add(struct sock *sk, struct edu_request *req)
 	q->syn_len++;
 	q->syn_young++;
 	spin_unlock(&q->lock);
+	edu_trace_synq(sk, req->raddr, req->rport, EDU_TQ_ADD);
 	edu_synack_timer_at(sk, req->expires);
 }
 
-static void edu_synq_unlink(struct sock *sk, struct edu_request *req)
+/* Take @req off the SYN queue; @event says why, for the trace. */
+static void edu_synq_unlink(struct sock *sk, struct edu_request *req,
+			    int event)
 {
 	struct edu_queues *q = &edu_sk(sk)->q;
 
@@ -178,6 +197,7 @@ static void edu_synq_unlink(struct sock *sk, struct edu_request *req)
 	if (!req->num_timeout)
 		q->syn_young--;
 	spin_unlock(&q->lock);
+	edu_trace_synq(sk, req->raddr, req->rport, event);
 }
 
 static struct edu_request *edu_request_alloc(void)
@@ -239,7 +259,7 @@ static void edu_synq_prune(struct sock *sk)
 			continue;
 		}
 		if (req->num_timeout >= edu_synack_max_retries(sk)) {
-			edu_synq_unlink(sk, req);
+			edu_synq_unlink(sk, req, EDU_TQ_EXPIRE);
 			edu_request_free(req);
 			continue;
 		}
@@ -250,6 +270,8 @@ static void edu_synq_prune(struct sock *sk)
 		if (req->num_timeout++ == 0)
 			q->syn_young--;
 		spin_unlock(&q->lock);
+		trace_edutcp_retransmit(1, req->laddr, req->lport, req->raddr,
+					req->rport, req->num_timeout);
 		req->expires = now + min(req->timeout << req->num_timeout,
 					 (unsigned long)EDU_RTO_MAX);
 		if (!have_next || time_before(req->expires, next))
@@ -316,8 +338,8 @@ static struct sock *edu_make_child(struct sock *sk, __be32 laddr,
 	ces->irs = peer_isn;
 	ces->rcv_nxt = peer_isn + 1;
 
-	edu_set_state(child, TCP_ESTABLISHED);
 	edu_inherit_port(sk, child);
+	edu_set_state(child, TCP_ESTABLISHED);
 	edu_hash_estab(child);
 	EDU_INC_STATS(sock_net(sk), EDU_MIB_PASSIVEOPENS);
 	return child;
@@ -331,6 +353,7 @@ static void edu_acceptq_add(struct sock *sk, struct sock *child)
 	list_add_tail(&edu_sk(child)->accept_node, &q->accept_queue);
 	sk_acceptq_added(sk);
 	spin_unlock(&q->lock);
+	edu_trace_acceptq(sk, child->sk_daddr, child->sk_dport, EDU_TQ_ADD);
 	/* Wakes one accept() (they wait exclusively) and every poller. */
 	sk->sk_data_ready(sk);
 }
@@ -351,12 +374,14 @@ static void edu_conn_request(struct sock *sk, struct sk_buff *skb)
 	if (syncookies == 2 || edu_synq_is_full(sk)) {
 		if (!syncookies) {
 			EDU_INC_STATS(sock_net(sk), EDU_MIB_SYNQUEUEDROPS);
+			edu_trace_synq(sk, iph->saddr, th->source, EDU_TQ_DROP);
 			goto drop;
 		}
 		want_cookie = true;
 	}
 	if (sk_acceptq_is_full(sk)) {
 		EDU_INC_STATS(sock_net(sk), EDU_MIB_LISTENOVERFLOWS);
+		edu_trace_acceptq(sk, iph->saddr, th->source, EDU_TQ_DROP);
 		goto drop;
 	}
 
@@ -370,8 +395,10 @@ static void edu_conn_request(struct sock *sk, struct sk_buff *skb)
 		 */
 		if (!syncookies &&
 		    max_syn_backlog - (int)edu_sk(sk)->q.syn_len <
-		    (max_syn_backlog >> 2))
+		    (max_syn_backlog >> 2)) {
+			edu_trace_synq(sk, iph->saddr, th->source, EDU_TQ_DROP);
 			goto drop;
+		}
 	}
 
 	req = edu_request_alloc();
@@ -387,6 +414,7 @@ static void edu_conn_request(struct sock *sk, struct sk_buff *skb)
 		req->snt_isn = edu_cookie_make(req);
 		edu_sk(sk)->q.last_overflow = jiffies;
 		EDU_INC_STATS(sock_net(sk), EDU_MIB_SYNCOOKIESSENT);
+		edu_trace_synq(sk, req->raddr, req->rport, EDU_TQ_COOKIE);
 		edu_send_synack(sock_net(sk), req);
 		edu_request_free(req);
 		return;
@@ -430,7 +458,7 @@ static void edu_check_req(struct sock *sk, struct edu_request *req,
 		/* The peer gave up, or started over: forget the request. */
 		if (!(cb->flags & TCPHDR_RST))
 			edu_send_reset(net, skb);
-		edu_synq_unlink(sk, req);
+		edu_synq_unlink(sk, req, EDU_TQ_RESET);
 		edu_request_free(req);
 		return;
 	}
@@ -440,13 +468,15 @@ static void edu_check_req(struct sock *sk, struct edu_request *req,
 	if (sk_acceptq_is_full(sk)) {
 		EDU_INC_STATS(net, EDU_MIB_LISTENOVERFLOWS);
 		edu_listen_drop(sk);
+		edu_trace_acceptq(sk, req->raddr, req->rport, EDU_TQ_DROP);
 		if (!READ_ONCE(edu_pernet(net)->sysctl_abort_on_overflow)) {
 			req->acked = true;
+			edu_trace_synq(sk, req->raddr, req->rport, EDU_TQ_ACKED);
 			return;
 		}
 		EDU_INC_STATS(net, EDU_MIB_ABORTONOVERFLOW);
 		edu_send_reset(net, skb);
-		edu_synq_unlink(sk, req);
+		edu_synq_unlink(sk, req, EDU_TQ_RESET);
 		edu_request_free(req);
 		return;
 	}
@@ -457,7 +487,7 @@ static void edu_check_req(struct sock *sk, struct edu_request *req,
 		edu_listen_drop(sk);
 		return;
 	}
-	edu_synq_unlink(sk, req);
+	edu_synq_unlink(sk, req, EDU_TQ_REMOVE);
 	edu_request_free(req);
 	edu_acceptq_add(sk, child);
 }
@@ -485,6 +515,7 @@ static void edu_cookie_ack(struct sock *sk, struct sk_buff *skb)
 	if (sk_acceptq_is_full(sk)) {
 		EDU_INC_STATS(net, EDU_MIB_LISTENOVERFLOWS);
 		edu_listen_drop(sk);
+		edu_trace_acceptq(sk, iph->saddr, th->source, EDU_TQ_DROP);
 		return;
 	}
 	child = edu_make_child(sk, iph->daddr, th->dest, iph->saddr,
@@ -615,6 +646,7 @@ int edu_accept(struct socket *sock, struct socket *newsock, int flags,
 	list_del_init(&ces->accept_node);
 	sk_acceptq_removed(sk);
 	spin_unlock_bh(&q->lock);
+	edu_trace_acceptq(sk, ces->sk.sk_daddr, ces->sk.sk_dport, EDU_TQ_REMOVE);
 	release_sock(sk);
 
 	/* The accept queue's reference on the child passes to newsock. */
@@ -668,10 +700,14 @@ void edu_listen_stop(struct sock *sk)
 	WRITE_ONCE(sk->sk_ack_backlog, 0);
 	spin_unlock_bh(&q->lock);
 
-	list_for_each_entry_safe(req, rtmp, &requests, node)
+	list_for_each_entry_safe(req, rtmp, &requests, node) {
+		edu_trace_synq(sk, req->raddr, req->rport, EDU_TQ_RESET);
 		edu_request_free(req);
+	}
 	list_for_each_entry_safe(ces, ctmp, &children, accept_node) {
 		list_del_init(&ces->accept_node);
+		edu_trace_acceptq(sk, ces->sk.sk_daddr, ces->sk.sk_dport,
+				  EDU_TQ_RESET);
 		edu_child_abort(&ces->sk);
 	}
 }

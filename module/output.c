@@ -14,6 +14,7 @@
 #include <net/ip.h>
 #include <net/route.h>
 #include "edu.h"
+#include "trace.h"
 
 #define EDU_HDR_ROOM	(MAX_HEADER + sizeof(struct iphdr) + sizeof(struct tcphdr))
 
@@ -78,6 +79,7 @@ static int edu_xmit(struct net *net, struct sk_buff *skb, __be32 saddr,
 	th->check = csum_tcpudp_magic(saddr, daddr, len, edu_ipproto,
 				      csum_partial(th, len, 0));
 	skb->ip_summed = CHECKSUM_NONE;
+	trace_edutcp_segment(1, saddr, daddr, th, len - th->doff * 4);
 
 	skb_push(skb, sizeof(*iph));
 	skb_reset_network_header(skb);
