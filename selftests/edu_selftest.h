@@ -9,9 +9,17 @@
 #ifndef EDU_SELFTEST_H
 #define EDU_SELFTEST_H
 
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
+#include <unistd.h>
+#include <sys/socket.h>
+#include <sys/time.h>
+#include <sys/types.h>
 #include <netinet/in.h>
 #include <arpa/inet.h>
 #include <linux/edu.h>
@@ -65,6 +73,385 @@ static inline struct sockaddr_in fam_addr(const struct edu_family *f,
 	a.sin_port = htons(port);
 	inet_pton(AF_INET, ip, &a.sin_addr);
 	return a;
+}
+
+/*
+ * The establishment tests below share the helpers that follow.  They
+ * return a negative errno instead of asserting, so a test body states
+ * every expectation itself and the same body reads the same on both
+ * families.
+ */
+
+/* Every event a stream socket can report: masks are compared whole. */
+#define EDU_POLL_ALL	(POLLIN | POLLPRI | POLLOUT | POLLRDNORM | \
+			 POLLRDBAND | POLLWRNORM | POLLWRBAND | POLLRDHUP)
+
+/* How long a loopback handshake may take under TCG before we give up. */
+#define EDU_HANDSHAKE_MS	2000
+
+static inline long edu_now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec * 1000L + ts.tv_nsec / 1000000L;
+}
+
+static inline void edu_msleep(long ms)
+{
+	struct timespec ts = { ms / 1000, (ms % 1000) * 1000000L };
+
+	while (nanosleep(&ts, &ts) && errno == EINTR)
+		;
+}
+
+/*
+ * The fds a test opened, closed by the fixture teardown in the order they
+ * were opened: listeners first (their queued connections are reset, no
+ * TIME_WAIT), then clients (the active close leaves TIME_WAIT on the
+ * client's ephemeral port, never on a test's fixed port).
+ */
+#define EDU_MAX_FDS	160
+
+struct edu_fds {
+	int fd[EDU_MAX_FDS];
+	int n;
+};
+
+static inline int edu_keep(struct edu_fds *s, int fd)
+{
+	if (fd >= 0 && s->n < EDU_MAX_FDS)
+		s->fd[s->n++] = fd;
+	return fd;
+}
+
+static inline void edu_close_all(struct edu_fds *s)
+{
+	while (s->n > 0) {
+		close(s->fd[0]);
+		memmove(s->fd, s->fd + 1, --s->n * sizeof(s->fd[0]));
+	}
+}
+
+/* Closes one fd early and forgets it, so teardown does not close it twice. */
+static inline void edu_drop(struct edu_fds *s, int fd)
+{
+	int i;
+
+	for (i = 0; i < s->n; i++) {
+		if (s->fd[i] == fd) {
+			memmove(s->fd + i, s->fd + i + 1,
+				(s->n - i - 1) * sizeof(s->fd[0]));
+			s->n--;
+			break;
+		}
+	}
+	close(fd);
+}
+
+/* socket(family, SOCK_STREAM | flags, 0), or -errno. */
+static inline int edu_socket(const struct edu_family *f, int flags)
+{
+	int fd = socket(fam_af(f), SOCK_STREAM | flags, 0);
+
+	return fd < 0 ? -errno : fd;
+}
+
+static inline int edu_bind(const struct edu_family *f, int fd,
+			   const char *ip, unsigned short port)
+{
+	struct sockaddr_in a = fam_addr(f, ip, port);
+
+	return bind(fd, (struct sockaddr *)&a, sizeof(a)) ? -errno : 0;
+}
+
+static inline int edu_connect(const struct edu_family *f, int fd,
+			      const char *ip, unsigned short port)
+{
+	struct sockaddr_in a = fam_addr(f, ip, port);
+
+	return connect(fd, (struct sockaddr *)&a, sizeof(a)) ? -errno : 0;
+}
+
+static inline int edu_setint(int fd, int level, int opt, int v)
+{
+	return setsockopt(fd, level, opt, &v, sizeof(v)) ? -errno : 0;
+}
+
+/* An int socket option's value, or -errno. */
+static inline int edu_getint(int fd, int level, int opt)
+{
+	int v = -1;
+	socklen_t len = sizeof(v);
+
+	if (getsockopt(fd, level, opt, &v, &len))
+		return -errno;
+	return v;
+}
+
+/*
+ * SO_REUSEPORT.  Since 6.1.y's "net: restrict SO_REUSEPORT to inet
+ * sockets", sock_setsockopt() refuses it with EOPNOTSUPP for any family
+ * but AF_INET/AF_INET6, so AF_EDU may need its own way to ask; this is
+ * the one place that would change.
+ */
+static inline int edu_set_reuseport(const struct edu_family *f, int fd,
+				    int on)
+{
+	/*
+	 * 6.1 refuses SO_REUSEPORT for non-inet families; EDUTCP offers the
+	 * same flag as SOL_EDUTCP/EDU_REUSEPORT (see <linux/edu.h>).
+	 */
+	if (f->edu)
+		return edu_setint(fd, SOL_EDUTCP, EDU_REUSEPORT, on);
+	return edu_setint(fd, SOL_SOCKET, SO_REUSEPORT, on);
+}
+
+/* SO_ERROR, which reading also clears. */
+static inline int edu_so_error(int fd)
+{
+	return edu_getint(fd, SOL_SOCKET, SO_ERROR);
+}
+
+/* SO_RCVTIMEO or SO_SNDTIMEO in milliseconds. */
+static inline int edu_set_timeo(int fd, int opt, long ms)
+{
+	struct timeval tv = { ms / 1000, (ms % 1000) * 1000 };
+
+	return setsockopt(fd, SOL_SOCKET, opt, &tv, sizeof(tv)) ? -errno : 0;
+}
+
+/* getsockname() or getpeername() into *a; 0 or -errno. */
+static inline int edu_name(int fd, int peer, struct sockaddr_in *a)
+{
+	socklen_t len = sizeof(*a);
+	int err;
+
+	memset(a, 0xa5, sizeof(*a));
+	err = peer ? getpeername(fd, (struct sockaddr *)a, &len) :
+		     getsockname(fd, (struct sockaddr *)a, &len);
+	if (err)
+		return -errno;
+	return len == sizeof(*a) ? 0 : -EMSGSIZE;
+}
+
+/* The local port of fd in host order, or -errno. */
+static inline int edu_local_port(int fd)
+{
+	struct sockaddr_in a;
+	int err = edu_name(fd, 0, &a);
+
+	return err ? err : ntohs(a.sin_port);
+}
+
+/* A listener on ip:port with the given backlog, or -errno. */
+static inline int edu_listener(const struct edu_family *f, int flags,
+			       const char *ip, unsigned short port,
+			       int backlog)
+{
+	int fd = edu_socket(f, flags);
+	int err;
+
+	if (fd < 0)
+		return fd;
+	err = edu_bind(f, fd, ip, port);
+	if (!err && listen(fd, backlog))
+		err = -errno;
+	if (err) {
+		close(fd);
+		return err;
+	}
+	return fd;
+}
+
+/* poll() one fd: its revents, 0 on timeout, or -errno. */
+static inline int edu_poll(int fd, short events, int timeout_ms)
+{
+	struct pollfd p = { .fd = fd, .events = events };
+	int n = poll(&p, 1, timeout_ms);
+
+	if (n < 0)
+		return -errno;
+	return n ? p.revents : 0;
+}
+
+/*
+ * A nonblocking client that has started connecting to ip:port: the fd, or
+ * -errno when connect() fails with anything but EINPROGRESS.  Loopback
+ * never completes a handshake inside connect(), so EINPROGRESS is the
+ * only success TCP gives; 0 is accepted for a protocol that could.
+ */
+static inline int edu_connect_start(const struct edu_family *f,
+				    const char *ip, unsigned short port)
+{
+	int fd = edu_socket(f, SOCK_NONBLOCK);
+	int err;
+
+	if (fd < 0)
+		return fd;
+	err = edu_connect(f, fd, ip, port);
+	if (err && err != -EINPROGRESS) {
+		close(fd);
+		return err;
+	}
+	return fd;
+}
+
+/*
+ * Waits up to timeout_ms for a connecting fd to finish: 0 when it is
+ * established (POLLOUT and SO_ERROR 0), -ETIMEDOUT when it is still
+ * connecting, otherwise the connection's error.
+ */
+static inline int edu_wait_connected(int fd, int timeout_ms)
+{
+	int r = edu_poll(fd, POLLOUT, timeout_ms);
+	int err;
+
+	if (r < 0)
+		return r;
+	if (!r)
+		return -ETIMEDOUT;
+	err = edu_so_error(fd);
+	if (err)
+		return err < 0 ? err : -err;
+	return (r & (POLLERR | POLLHUP)) ? -EPIPE : 0;
+}
+
+/* A client connected to ip:port (nonblocking fd), or -errno. */
+static inline int edu_connected(const struct edu_family *f, const char *ip,
+				unsigned short port)
+{
+	int fd = edu_connect_start(f, ip, port);
+	int err;
+
+	if (fd < 0)
+		return fd;
+	err = edu_wait_connected(fd, EDU_HANDSHAKE_MS);
+	if (err) {
+		close(fd);
+		return err;
+	}
+	return fd;
+}
+
+/*
+ * accept() with a bounded wait: polls the listener for up to timeout_ms,
+ * then accepts.  lfd should be nonblocking, so that a connection another
+ * thread took in between gives EAGAIN rather than a block.  The new fd, or
+ * -errno (-ETIMEDOUT when nothing arrived).
+ */
+static inline int edu_accept_wait(int lfd, int timeout_ms)
+{
+	int r = edu_poll(lfd, POLLIN, timeout_ms);
+	int fd;
+
+	if (r < 0)
+		return r;
+	if (!r)
+		return -ETIMEDOUT;
+	fd = accept(lfd, NULL, NULL);
+	return fd < 0 ? -errno : fd;
+}
+
+/*
+ * Accepts from a nonblocking listener until EAGAIN; returns how many
+ * (their fds kept for teardown) or -errno for any other error.
+ */
+static inline int edu_accept_all(int lfd, struct edu_fds *keep)
+{
+	int n = 0, fd;
+
+	while ((fd = accept(lfd, NULL, NULL)) >= 0) {
+		edu_keep(keep, fd);
+		n++;
+	}
+	return errno == EAGAIN ? n : -errno;
+}
+
+static inline int edu_read_int(const char *path, int *v)
+{
+	FILE *f = fopen(path, "r");
+	int ok;
+
+	if (!f)
+		return -errno;
+	ok = fscanf(f, "%d", v) == 1;
+	fclose(f);
+	return ok ? 0 : -EIO;
+}
+
+static inline int edu_write_int(const char *path, int v)
+{
+	FILE *f = fopen(path, "w");
+	int err = 0;
+
+	if (!f)
+		return -errno;
+	if (fprintf(f, "%d\n", v) < 0)
+		err = -EIO;
+	if (fclose(f))
+		err = -errno;
+	return err;
+}
+
+/* net.ipv4.ip_local_port_range: both families take ephemeral ports there. */
+static inline int edu_port_range(int *lo, int *hi)
+{
+	FILE *f = fopen("/proc/sys/net/ipv4/ip_local_port_range", "r");
+	int ok;
+
+	if (!f)
+		return -errno;
+	ok = fscanf(f, "%d %d", lo, hi) == 2;
+	fclose(f);
+	return ok ? 0 : -EIO;
+}
+
+/*
+ * Waits up to timeout_ms until thread tid of this process sleeps ('S'),
+ * i.e. has gone to block in the call the test is about.  0 or -ETIMEDOUT.
+ */
+static inline int edu_wait_sleeping(pid_t tid, int timeout_ms)
+{
+	long end = edu_now_ms() + timeout_ms;
+	char path[64], buf[256], *p;
+	FILE *f;
+
+	snprintf(path, sizeof(path), "/proc/self/task/%d/stat", (int)tid);
+	do {
+		f = fopen(path, "r");
+		if (f) {
+			p = fgets(buf, sizeof(buf), f);
+			fclose(f);
+			p = p ? strrchr(buf, ')') : NULL;
+			if (p && p[1] == ' ' && p[2] == 'S')
+				return 0;
+		}
+		edu_msleep(10);
+	} while (edu_now_ms() < end);
+	return -ETIMEDOUT;
+}
+
+/*
+ * How many times thread tid has gone to sleep (voluntary context switches),
+ * or -errno.  A thread woken for nothing goes back to sleep, so this is how
+ * a test sees who was woken even when nothing returned.
+ */
+static inline long edu_task_nvcsw(pid_t tid)
+{
+	char path[64], line[128];
+	long v = -ENOENT;
+	FILE *f;
+
+	snprintf(path, sizeof(path), "/proc/self/task/%d/status", (int)tid);
+	f = fopen(path, "r");
+	if (!f)
+		return -errno;
+	while (fgets(line, sizeof(line), f))
+		if (sscanf(line, "voluntary_ctxt_switches: %ld", &v) == 1)
+			break;
+	fclose(f);
+	return v;
 }
 
 #define EDU_FAMILY_VARIANTS(fixture)			\
