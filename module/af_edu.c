@@ -379,10 +379,36 @@ static int edu_setsockopt(struct socket *sock, int level, int optname,
 	}
 }
 
+/* EDU_INFO: what /proc/net/edutcp shows of one socket, and more. */
+static void edu_get_info(struct sock *sk, struct edu_info *info)
+{
+	struct edu_sock *es = edu_sk(sk);
+
+	memset(info, 0, sizeof(*info));
+	lock_sock(sk);
+	info->edui_version = EDU_INFO_VERSION;
+	info->edui_state = sk->sk_state;
+	info->edui_retransmits = es->retransmits;
+	info->edui_rto_ms = jiffies_to_msecs(es->rto);
+	if (sk->sk_state == TCP_LISTEN) {
+		info->edui_synq_len = es->q.syn_len;
+		info->edui_synq_max = sk->sk_max_ack_backlog;
+		info->edui_acceptq_len = sk->sk_ack_backlog;
+		info->edui_acceptq_max = sk->sk_max_ack_backlog;
+		info->edui_drops = atomic_read(&sk->sk_drops);
+	} else {
+		info->edui_sndq_bytes = es->snd_nxt - es->snd_una;
+		info->edui_snd_wnd = es->snd_wnd;
+		info->edui_rcv_wnd = edu_rcv_window(sk);
+	}
+	release_sock(sk);
+}
+
 static int edu_getsockopt(struct socket *sock, int level, int optname,
 			  char __user *optval, int __user *optlen)
 {
 	struct sock *sk = sock->sk;
+	struct edu_info info;
 	int len, val;
 
 	if (level != SOL_EDUTCP)
@@ -393,6 +419,13 @@ static int edu_getsockopt(struct socket *sock, int level, int optname,
 		return -EINVAL;
 
 	switch (optname) {
+	case EDU_INFO:
+		/* As TCP_INFO: the prefix that fits, and its length. */
+		edu_get_info(sk, &info);
+		len = min_t(unsigned int, len, sizeof(info));
+		if (put_user(len, optlen) || copy_to_user(optval, &info, len))
+			return -EFAULT;
+		return 0;
 	case EDU_REUSEPORT:
 		val = sk->sk_reuseport;
 		break;

@@ -17,6 +17,7 @@ pass=0
 fail=0
 skip=0
 failed_names=()
+ran=()
 
 wanted() {
 	[ ${#only[@]} -eq 0 ] && return 0
@@ -32,6 +33,7 @@ run_one() {
 	local name=$1 out rc p f s
 	shift
 	wanted "$name" || return 0
+	ran+=("$name")
 	echo "# selftest: $name"
 	out=$(mktemp)
 	timeout -k 5 "${EDU_TEST_TIMEOUT:-600}" "$@" > "$out" 2>&1
@@ -100,6 +102,17 @@ else
 	fi
 fi
 
+# A test asked for by name that does not exist is a failure, not a pass.
+for w in "${only[@]}"; do
+	case " ${ran[*]} final-unload " in
+	*" $w "*) ;;
+	*)
+		echo "not ok - no selftest named $w"
+		fail=$((fail + 1))
+		failed_names+=("$w")
+		;;
+	esac
+done
 [ "$fail" -eq 0 ] || echo "# failed: ${failed_names[*]}"
 echo "$pass passed, $fail failed, $skip skipped"
 [ "$fail" -eq 0 ]

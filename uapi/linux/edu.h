@@ -36,6 +36,38 @@
  */
 #define EDU_REUSEPORT	15
 
+/*
+ * getsockopt(fd, SOL_EDUTCP, EDU_INFO, &info, &len): a snapshot of the
+ * socket, like TCP_INFO.  The kernel fills as much as @len holds and sets
+ * @len to what it wrote, so a program built against an older, shorter
+ * struct keeps working; fields are only ever added at the end, and
+ * edui_version says which layout the kernel speaks.
+ */
+#define EDU_INFO	11
+
+#define EDU_INFO_VERSION	1
+
+struct edu_info {
+	__u8	edui_version;		/* EDU_INFO_VERSION */
+	__u8	edui_state;		/* EDU_ESTABLISHED ... EDU_CLOSING */
+	__u8	edui_retransmits;	/* SYN retransmissions so far */
+	__u8	edui_pad;
+	__u32	edui_rto_ms;		/* current retransmission timeout */
+
+	/* A listener's queues (zero for other sockets). */
+	__u32	edui_synq_len;		/* half-open requests */
+	__u32	edui_synq_max;		/* the backlog: full above it */
+	__u32	edui_acceptq_len;	/* children waiting for accept() */
+	__u32	edui_acceptq_max;	/* the backlog: full above it */
+	__u32	edui_drops;		/* SYNs and ACKs it could not take */
+
+	/* A connection's queues and windows, in bytes. */
+	__u32	edui_sndq_bytes;	/* sent, not yet acknowledged */
+	__u32	edui_rcvq_bytes;	/* received, not yet read */
+	__u32	edui_snd_wnd;		/* the peer's advertised window */
+	__u32	edui_rcv_wnd;		/* the window we advertise */
+};
+
 /* An EDUTCP address has the size and layout of struct sockaddr_in. */
 struct sockaddr_edu {
 	__kernel_sa_family_t	sedu_family;	/* AF_EDU */
