@@ -219,9 +219,9 @@ void edu_put_port(struct sock *sk)
 void edu_inherit_port(struct sock *listener, struct sock *child)
 {
 	child->sk_num = listener->sk_num;
-	spin_lock(&edu_tables.lock);
+	spin_lock_bh(&edu_tables.lock);
 	__edu_bind_hash(child);
-	spin_unlock(&edu_tables.lock);
+	spin_unlock_bh(&edu_tables.lock);
 }
 
 /*
@@ -396,7 +396,7 @@ static struct sock *__edu_lookup_listener(struct net *net, __be32 saddr,
 /*
  * The socket a segment from @saddr:@sport to @daddr:@dport belongs to: its
  * connection if there is one, else a listener.  Returns it with a reference
- * held, or NULL.
+ * held, or NULL.  Softirq only, hence the plain spin_lock().
  */
 struct sock *edu_lookup(struct net *net, __be32 saddr, __be16 sport,
 			__be32 daddr, __be16 dport)

@@ -39,6 +39,9 @@
  * with lock_sock().  So the queues never change under a reader holding the
  * socket lock.  Each change is also made under the queues' own spinlock,
  * edu_queues.lock, which lets /proc read them without the socket lock.
+ * Segments that waited in the socket's backlog are handled in process
+ * context with softirqs enabled, so every spinlock this code shares with
+ * softirq is taken with the _bh variants.
  * Lock order: listener socket lock, then a child's socket lock
  * (SINGLE_DEPTH_NESTING), then the table lock of bind.c, then
  * edu_queues.lock.  A request has no lock and no timer of its own: it
@@ -176,11 +179,11 @@ static void edu_synq_add(struct sock *sk, struct edu_request *req)
 {
 	struct edu_queues *q = &edu_sk(sk)->q;
 
-	spin_lock(&q->lock);
+	spin_lock_bh(&q->lock);
 	list_add_tail(&req->node, &q->syn_queue);
 	q->syn_len++;
 	q->syn_young++;
-	spin_unlock(&q->lock);
+	spin_unlock_bh(&q->lock);
 	edu_trace_synq(sk, req->raddr, req->rport, EDU_TQ_ADD);
 	edu_synack_timer_at(sk, req->expires);
 }
@@ -191,12 +194,12 @@ static void edu_synq_unlink(struct sock *sk, struct edu_request *req,
 {
 	struct edu_queues *q = &edu_sk(sk)->q;
 
-	spin_lock(&q->lock);
+	spin_lock_bh(&q->lock);
 	list_del(&req->node);
 	q->syn_len--;
 	if (!req->num_timeout)
 		q->syn_young--;
-	spin_unlock(&q->lock);
+	spin_unlock_bh(&q->lock);
 	edu_trace_synq(sk, req->raddr, req->rport, event);
 }
 
@@ -349,10 +352,10 @@ static void edu_acceptq_add(struct sock *sk, struct sock *child)
 {
 	struct edu_queues *q = &edu_sk(sk)->q;
 
-	spin_lock(&q->lock);
+	spin_lock_bh(&q->lock);
 	list_add_tail(&edu_sk(child)->accept_node, &q->accept_queue);
 	sk_acceptq_added(sk);
-	spin_unlock(&q->lock);
+	spin_unlock_bh(&q->lock);
 	edu_trace_acceptq(sk, child->sk_daddr, child->sk_dport, EDU_TQ_ADD);
 	/* Wakes one accept() (they wait exclusively) and every poller. */
 	sk->sk_data_ready(sk);
