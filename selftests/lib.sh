@@ -10,6 +10,14 @@ t_n=0
 t_failed=0
 EDU_KO=${EDU_KO:-af_edu.ko}
 
+# T_SLOW: how much slower than the stock kernel under TCG this kernel is.
+# Timing bounds in the tests are written for the stock kernel; the debug
+# kernel (KASAN, lockdep, kmemleak: scripts/check-debug), recognised by
+# its kmemleak file, is several times slower, and tests stretch their
+# waits (and shrink their loads) by this factor.
+T_SLOW=${T_SLOW:-1}
+[ -e /sys/kernel/debug/kmemleak ] && T_SLOW=${T_SLOW_DEBUG:-5}
+
 echo "TAP version 13"
 
 t_check() {

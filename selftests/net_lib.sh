@@ -34,6 +34,7 @@ NS_C=
 BG_PIDS=()
 T_TMP=$(mktemp -d /tmp/edu_net.XXXXXX)
 CAP_PID=
+CAP_FILE=
 # Set when a family's setup failed: its waits then give up at once, so a
 # missing kernel feature fails the test promptly instead of timing out.
 DEAD=
@@ -389,14 +390,23 @@ cap_start() {
 	local ns=$1 dev=$2 file=$3 filter=$4
 	bg "$file.log" "$ns" tcpdump -i "$dev" -nn -U -Z root -s 128 -w "$file" "$filter"
 	CAP_PID=$BG_LAST
+	CAP_FILE=$file
 	wait_line "$file.log" 'listening on' 15 ||
 		{ echo "tcpdump did not start:"; cat "$file.log"; return 1; }
 }
 
 cap_stop() {
+	local file=$CAP_FILE size=-1 n=0
 	[ -n "$CAP_PID" ] || return 0
-	# Let the last packets reach the socket before stopping.
-	sleep 0.3
+	# Packets still in the capture ring when tcpdump is interrupted are
+	# lost, and under TCG tcpdump lags a burst by a second or more: wait
+	# until the file (written packet by packet, -U) stops growing.
+	while [ "$n" -lt 30 ]; do
+		sleep 0.3
+		[ "$(stat -c %s "$file" 2>/dev/null)" = "$size" ] && break
+		size=$(stat -c %s "$file" 2>/dev/null)
+		n=$((n + 1))
+	done
 	kill -INT "$CAP_PID" 2>/dev/null
 	wait "$CAP_PID" 2>/dev/null
 	CAP_PID=

@@ -37,12 +37,10 @@ set -u
 STRESS=$HELPERS/stress
 DBG=/sys/kernel/debug/edutcp
 LO=127.0.0.1
-# Every bound below is for the stock kernel under TCG.  The debug kernel
-# (KASAN, lockdep, kmemleak: scripts/check-debug) is several times slower:
-# there the waits stretch by SLOW and the loads shrink by it, so that the
-# test still ends within run.sh's time limit.
-SLOW=${T_STRESS_SLOW:-1}
-[ -e /sys/kernel/debug/kmemleak ] && SLOW=${T_STRESS_SLOW:-5}
+# Every bound below is for the stock kernel under TCG; on the debug
+# kernel the waits stretch by T_SLOW (lib.sh) and the loads shrink by it,
+# so that the test still ends within run.sh's time limit.
+SLOW=$T_SLOW
 CYCLES=$((300 / (SLOW > 1 ? 4 : 1)))
 
 count_of() { cat "$DBG/$1" 2>/dev/null || echo -1; }
