@@ -1,0 +1,105 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * edu_hold - one connection, held open until a signal says how to end it.
+ *
+ *	edu_hold [-4] [-t SECS] ADDR PORT
+ *
+ * Connects (blocking) to ADDR:PORT over AF_EDU, or AF_INET/TCP with -4
+ * (the oracle), and prints "connected port P" (P: the local port), or
+ * "error connect: ENAME" and exits 1.  Then it waits for:
+ *	SIGUSR1		an abortive close: SO_LINGER {on, 0 s}, then close().
+ *			TCP then sends an RST and goes from ESTABLISHED
+ *			straight to CLOSE (tcp_close() -> tcp_disconnect()),
+ *			whatever its orderly teardown would do, so a test of
+ *			what a reset counts gives one answer for both
+ *			families.  Prints "aborted" and exits 0.
+ *	SIGTERM, SIGINT, or -t SECS (default 120): exits 0 without closing
+ *			first; the exit closes the socket the ordinary way.
+ * Output is line buffered.  Exit status 2: a usage error.
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+#include <sys/socket.h>
+#include "../edu_selftest.h"
+
+static void usage(void)
+{
+	fprintf(stderr,
+		"usage: edu_hold [-4] [-t SECS] ADDR PORT\n"
+		"  -4  AF_INET/TCP instead of AF_EDU   -t  give up after SECS (120)\n"
+		"  SIGUSR1 aborts the connection (RST); SIGTERM exits\n");
+	exit(2);
+}
+
+static const char *errname(int err)
+{
+	const char *s = strerrorname_np(err);
+
+	return s ? s : "E?";
+}
+
+int main(int argc, char **argv)
+{
+	struct edu_family fam = { .edu = 1 };
+	struct linger lg = { .l_onoff = 1, .l_linger = 0 };
+	struct timespec limit = { .tv_sec = 120 };
+	struct sockaddr_in addr, me;
+	socklen_t len = sizeof(me);
+	sigset_t mask;
+	int fd, c, sig;
+
+	while ((c = getopt(argc, argv, "4t:")) != -1) {
+		switch (c) {
+		case '4':
+			fam.edu = 0;
+			break;
+		case 't':
+			limit.tv_sec = atoi(optarg);
+			break;
+		default:
+			usage();
+		}
+	}
+	if (optind != argc - 2)
+		usage();
+	setvbuf(stdout, NULL, _IOLBF, 0);
+
+	/* Blocked before connecting: a signal sent early waits for us. */
+	sigemptyset(&mask);
+	sigaddset(&mask, SIGUSR1);
+	sigaddset(&mask, SIGTERM);
+	sigaddset(&mask, SIGINT);
+	sigprocmask(SIG_BLOCK, &mask, NULL);
+
+	addr = fam_addr(&fam, argv[optind], atoi(argv[optind + 1]));
+	fd = socket(fam_af(&fam), SOCK_STREAM, 0);
+	if (fd < 0) {
+		printf("error socket: %s\n", errname(errno));
+		return 1;
+	}
+	if (connect(fd, (struct sockaddr *)&addr, sizeof(addr))) {
+		printf("error connect: %s\n", errname(errno));
+		return 1;
+	}
+	getsockname(fd, (struct sockaddr *)&me, &len);
+	printf("connected port %u\n", ntohs(me.sin_port));
+
+	sig = sigtimedwait(&mask, NULL, &limit);
+	if (sig != SIGUSR1) {
+		printf("exit\n");
+		return 0;
+	}
+	if (setsockopt(fd, SOL_SOCKET, SO_LINGER, &lg, sizeof(lg))) {
+		printf("error setsockopt: %s\n", errname(errno));
+		return 1;
+	}
+	close(fd);
+	printf("aborted\n");
+	return 0;
+}
