@@ -59,7 +59,8 @@ static void edu_sock_destruct(struct sock *sk)
 {
 	struct edu_sock *es = edu_sk(sk);
 
-	skb_queue_purge(&sk->sk_receive_queue);
+	edu_purge_queues(sk);
+	WARN_ON(sk->sk_wmem_queued);
 	WARN_ON(es->bind_hashed || es->estab_hashed);
 	WARN_ON(!list_empty(&es->q.syn_queue) || !list_empty(&es->q.accept_queue));
 	atomic_dec(&edu_socks_alive);
@@ -87,6 +88,8 @@ struct sock *edu_sock_alloc(struct net *net, struct socket *sock, gfp_t gfp,
 
 	es = edu_sk(sk);
 	timer_setup(&es->rtx_timer, edu_rtx_timer, 0);
+	timer_setup(&es->close_timer, edu_close_timer, 0);
+	edu_stream_sock_init(sk);
 	edu_queues_init(sk);
 	INIT_LIST_HEAD(&es->accept_node);
 	atomic_inc(&edu_socks_alive);
@@ -95,8 +98,10 @@ struct sock *edu_sock_alloc(struct net *net, struct socket *sock, gfp_t gfp,
 
 /*
  * Every state change goes through here, and it keeps Linux's books as
- * tcp_set_state() does: CurrEstab counts ESTABLISHED and CLOSE_WAIT
- * connections, EstabResets counts those that went straight to CLOSE, and
+ * tcp_set_state() does: CurrEstab counts ESTABLISHED connections (Linux
+ * counts a connection in when it enters ESTABLISHED and out when it leaves
+ * it), EstabResets those that went to CLOSE from ESTABLISHED or
+ * CLOSE_WAIT, and
  * a socket that reaches CLOSE leaves the connection table and gives back
  * a port it did not bind explicitly.
  */
@@ -119,7 +124,7 @@ void edu_set_state(struct sock *sk, int state)
 			edu_put_port(sk);
 		fallthrough;
 	default:
-		if (old == TCP_ESTABLISHED || old == TCP_CLOSE_WAIT)
+		if (old == TCP_ESTABLISHED)
 			EDU_DEC_STATS(sock_net(sk), EDU_MIB_CURRESTAB);
 	}
 	/* pairs with inet_sk_state_load() in lockless readers (poll, proc) */
@@ -128,17 +133,23 @@ void edu_set_state(struct sock *sk, int state)
 
 /*
  * The connection is over (tcp_done()): CLOSE, timers stopped, both
- * directions shut, every waiter woken.
+ * directions shut, every waiter woken; an orphan is freed (close.c).
  */
 void edu_done(struct sock *sk)
 {
+	if (WARN_ON_ONCE(sock_flag(sk, SOCK_DEAD) &&
+			 sk->sk_state == TCP_CLOSE))
+		return;		/* an orphan dies once */
 	if (sk->sk_state == TCP_SYN_SENT || sk->sk_state == TCP_SYN_RECV)
 		EDU_INC_STATS(sock_net(sk), EDU_MIB_ATTEMPTFAILS);
 	edu_set_state(sk, TCP_CLOSE);
 	sk_stop_timer(sk, &edu_sk(sk)->rtx_timer);
+	sk_stop_timer(sk, &edu_sk(sk)->close_timer);
 	WRITE_ONCE(sk->sk_shutdown, SHUTDOWN_MASK);
 	if (!sock_flag(sk, SOCK_DEAD))
 		sk->sk_state_change(sk);
+	else
+		edu_orphan_destroy(sk);
 }
 
 /*
@@ -166,7 +177,8 @@ int edu_disconnect(struct sock *sk)
 		}
 	}
 	sk_stop_timer(sk, &edu_sk(sk)->rtx_timer);
-	skb_queue_purge(&sk->sk_receive_queue);
+	sk_stop_timer(sk, &edu_sk(sk)->close_timer);
+	edu_purge_queues(sk);
 	sk->sk_dport = 0;
 	sk->sk_daddr = 0;
 	if (!(sk->sk_userlocks & SOCK_BINDADDR_LOCK))
@@ -174,40 +186,6 @@ int edu_disconnect(struct sock *sk)
 	WRITE_ONCE(sk->sk_shutdown, 0);
 	sock_reset_flag(sk, SOCK_DONE);
 	sk_error_report(sk);
-	return 0;
-}
-
-/*
- * close(): a listener stops listening; a connection is aborted with an RST
- * (orderly FIN teardown is not part of EDUTCP yet).
- */
-static int edu_release(struct socket *sock)
-{
-	struct sock *sk = sock->sk;
-
-	if (!sk)
-		return 0;
-
-	lock_sock(sk);
-	switch (sk->sk_state) {
-	case TCP_LISTEN:
-		edu_listen_stop(sk);
-		break;
-	case TCP_CLOSE:
-		break;
-	case TCP_SYN_SENT:
-		edu_done(sk);
-		break;
-	default:
-		edu_send_active_reset(sk);
-		edu_done(sk);
-	}
-	WRITE_ONCE(sk->sk_shutdown, SHUTDOWN_MASK);
-	edu_put_port(sk);	/* an explicitly bound one too */
-	sock_orphan(sk);
-	release_sock(sk);
-	sock->sk = NULL;
-	sock_put(sk);
 	return 0;
 }
 
@@ -255,11 +233,23 @@ static __poll_t edu_poll(struct file *file, struct socket *sock,
 	if (READ_ONCE(sk->sk_shutdown) & RCV_SHUTDOWN)
 		mask |= EPOLLIN | EPOLLRDNORM | EPOLLRDHUP;
 	if (state != TCP_SYN_SENT && state != TCP_SYN_RECV) {
-		if (!skb_queue_empty_lockless(&sk->sk_receive_queue))
+		if (edu_stream_readable(sk))
 			mask |= EPOLLIN | EPOLLRDNORM;
-		if (sk_stream_is_writeable(sk) ||
-		    (READ_ONCE(sk->sk_shutdown) & SEND_SHUTDOWN))
+		if (READ_ONCE(sk->sk_shutdown) & SEND_SHUTDOWN) {
 			mask |= EPOLLOUT | EPOLLWRNORM;
+		} else if (sk_stream_is_writeable(sk)) {
+			mask |= EPOLLOUT | EPOLLWRNORM;
+		} else {
+			sk_set_bit(SOCKWQ_ASYNC_NOSPACE, sk);
+			set_bit(SOCK_NOSPACE, &sk->sk_socket->flags);
+			/* NOSPACE before the second look, which an ACK
+			 * freeing space in between must not miss: it tests
+			 * NOSPACE after freeing (edu_write_space()).
+			 */
+			smp_mb__after_atomic();
+			if (sk_stream_is_writeable(sk))
+				mask |= EPOLLOUT | EPOLLWRNORM;
+		}
 	}
 	/* pairs with the smp_wmb() in edu_reset() */
 	smp_rmb();
@@ -302,50 +292,11 @@ static int edu_shutdown(struct socket *sock, int how)
 		break;
 	default:
 		WRITE_ONCE(sk->sk_shutdown, sk->sk_shutdown | how);
+		if (how & SEND_SHUTDOWN)
+			edu_shutdown_send(sk);
 		break;
 	}
 	sk->sk_state_change(sk);
-	release_sock(sk);
-	return err;
-}
-
-/*
- * recvmsg(): EDUTCP carries no data yet, so a read reports how the
- * connection ended (an error once, then end of file) or waits for that.
- */
-static int edu_recvmsg(struct socket *sock, struct msghdr *msg, size_t len,
-		       int flags)
-{
-	DEFINE_WAIT_FUNC(wait, woken_wake_function);
-	struct sock *sk = sock->sk;
-	long timeo;
-	int err;
-
-	lock_sock(sk);
-	err = -ENOTCONN;
-	if (sk->sk_state == TCP_LISTEN)
-		goto out;
-	timeo = sock_rcvtimeo(sk, flags & MSG_DONTWAIT);
-	add_wait_queue(sk_sleep(sk), &wait);
-	for (;;) {
-		err = sock_error(sk);
-		if (err)
-			break;
-		err = 0;
-		if ((sk->sk_shutdown & RCV_SHUTDOWN) || sk->sk_state == TCP_CLOSE)
-			break;
-		err = -EAGAIN;
-		if (!timeo)
-			break;
-		err = sock_intr_errno(timeo);
-		if (signal_pending(current))
-			break;
-		sk_wait_event(sk, &timeo,
-			      sk->sk_err || (sk->sk_shutdown & RCV_SHUTDOWN) ||
-			      sk->sk_state == TCP_CLOSE, &wait);
-	}
-	remove_wait_queue(sk_sleep(sk), &wait);
-out:
 	release_sock(sk);
 	return err;
 }
@@ -397,7 +348,8 @@ static void edu_get_info(struct sock *sk, struct edu_info *info)
 		info->edui_acceptq_max = sk->sk_max_ack_backlog;
 		info->edui_drops = atomic_read(&sk->sk_drops);
 	} else {
-		info->edui_sndq_bytes = es->snd_nxt - es->snd_una;
+		info->edui_sndq_bytes = es->write_seq - es->snd_una;
+		info->edui_rcvq_bytes = es->rcv_nxt - es->copied_seq;
 		info->edui_snd_wnd = es->snd_wnd;
 		info->edui_rcv_wnd = edu_rcv_window(sk);
 	}
@@ -448,12 +400,12 @@ static const struct proto_ops edu_stream_ops = {
 	.accept		= edu_accept,
 	.getname	= edu_getname,
 	.poll		= edu_poll,
-	.ioctl		= sock_no_ioctl,
+	.ioctl		= edu_ioctl,
 	.listen		= edu_listen,
 	.shutdown	= edu_shutdown,
 	.setsockopt	= edu_setsockopt,
 	.getsockopt	= edu_getsockopt,
-	.sendmsg	= sock_no_sendmsg,
+	.sendmsg	= edu_sendmsg,
 	.recvmsg	= edu_recvmsg,
 	.mmap		= sock_no_mmap,
 	.sendpage	= sock_no_sendpage,

@@ -16,13 +16,6 @@
 #include "edu.h"
 #include "trace.h"
 
-static void edu_rtx_timer_arm(struct sock *sk)
-{
-	struct edu_sock *es = edu_sk(sk);
-
-	sk_reset_timer(sk, &es->rtx_timer, jiffies + es->rto);
-}
-
 /*
  * Start the handshake: everything tcp_v4_connect() and tcp_connect() do,
  * without the options.  Caller holds the socket lock.
@@ -62,13 +55,16 @@ static int edu_start_connect(struct sock *sk, const struct sockaddr_edu *usin)
 	es->iss = get_random_u32();
 	es->snd_una = es->iss;
 	es->snd_nxt = es->iss + 1;
+	es->write_seq = es->snd_nxt;	/* the SYN is in the send queue */
 	es->rcv_nxt = 0;
+	es->copied_seq = 0;
 	es->retransmits = 0;
 	es->rto = EDU_TIMEOUT_INIT;
 
 	edu_set_state(sk, TCP_SYN_SENT);
 	edu_hash_estab(sk);
 	EDU_INC_STATS(net, EDU_MIB_ACTIVEOPENS);
+	es->rtt_start = jiffies;
 	edu_send_syn(sk);
 	edu_rtx_timer_arm(sk);
 	return 0;
@@ -181,6 +177,7 @@ int edu_synsent_rcv(struct sock *sk, struct sk_buff *skb)
 {
 	struct edu_skb_cb *cb = EDU_SKB_CB(skb);
 	struct edu_sock *es = edu_sk(sk);
+	bool resent;
 
 	if (cb->flags & TCPHDR_ACK) {
 		/* It must acknowledge our SYN and nothing else. */
@@ -199,8 +196,15 @@ int edu_synsent_rcv(struct sock *sk, struct sk_buff *skb)
 		es->rcv_nxt = cb->seq + 1;
 		es->snd_una = cb->ack_seq;
 		es->snd_wnd = ntohs(tcp_hdr(skb)->window);
+		es->max_window = es->snd_wnd;
+		es->snd_wl1 = cb->seq;
+		es->snd_wl2 = cb->ack_seq;
 		sk_stop_timer(sk, &es->rtx_timer);
-		es->retransmits = 0;
+		/* The handshake is the first RTT sample, unless it was resent. */
+		resent = es->retransmits;
+		edu_stream_init(sk, edu_route_mss(sock_net(sk), sk->sk_daddr));
+		if (!resent)
+			edu_rtt_sample(sk, jiffies - es->rtt_start);
 		edu_set_state(sk, TCP_ESTABLISHED);
 		edu_send_ack(sk);
 		sk->sk_state_change(sk);
@@ -216,37 +220,24 @@ drop:
 }
 
 /*
- * The SYN retransmit timer.  Softirq; the socket lock is taken the way
- * edu_rcv() takes it, and if a process owns the socket we come back a
- * little later rather than wait.
+ * The SYN went unanswered for an RTO (timer.c calls, socket locked): send
+ * it again, or after syn_retries give up with ETIMEDOUT.
  */
-void edu_rtx_timer(struct timer_list *t)
+void edu_connect_timeout(struct sock *sk)
 {
-	struct edu_sock *es = from_timer(es, t, rtx_timer);
-	struct sock *sk = &es->sk;
+	struct edu_sock *es = edu_sk(sk);
 	struct net *net = sock_net(sk);
-
-	bh_lock_sock(sk);
-	if (sock_owned_by_user(sk)) {
-		sk_reset_timer(sk, &es->rtx_timer, jiffies + HZ / 20);
-		goto out;
-	}
-	if (sk->sk_state != TCP_SYN_SENT)
-		goto out;
 
 	if (es->retransmits >= READ_ONCE(edu_pernet(net)->sysctl_syn_retries)) {
 		WRITE_ONCE(sk->sk_err, ETIMEDOUT);
 		edu_done(sk);
-		goto out;
+		return;
 	}
 	es->retransmits++;
-	trace_edutcp_retransmit(0, sk->sk_rcv_saddr, htons(sk->sk_num),
+	trace_edutcp_retransmit(EDU_RTX_SYN, sk->sk_rcv_saddr, htons(sk->sk_num),
 				sk->sk_daddr, sk->sk_dport, es->retransmits);
 	EDU_INC_STATS(net, EDU_MIB_RETRANSSEGS);
 	edu_send_syn(sk);
 	es->rto = min(es->rto << 1, (unsigned long)EDU_RTO_MAX);
 	edu_rtx_timer_arm(sk);
-out:
-	bh_unlock_sock(sk);
-	sock_put(sk);
 }

@@ -44,6 +44,15 @@ enum edu_mib_field {
 	EDU_MIB_SYNCOOKIESSENT,
 	EDU_MIB_SYNCOOKIESRECV,
 	EDU_MIB_SYNCOOKIESFAILED,
+	EDU_MIB_ABORTONDATA,
+	EDU_MIB_ABORTONCLOSE,
+	EDU_MIB_ABORTONLINGER,
+	EDU_MIB_ABORTONMEMORY,
+	EDU_MIB_ABORTONTIMEOUT,
+	EDU_MIB_FASTRETRANS,
+	EDU_MIB_TIMEOUTS,
+	EDU_MIB_OFOQUEUE,
+	EDU_MIB_WINPROBE,
 	EDU_MIB_MAX
 };
 
@@ -65,6 +74,8 @@ struct edu_net {
 	int	sysctl_fin_timeout;
 	int	sysctl_tw_timeout;
 	int	sysctl_rto_min_ms;
+	int	sysctl_retries2;
+	int	sysctl_max_orphans;
 };
 
 extern unsigned int edu_net_id;
@@ -95,6 +106,7 @@ struct edu_request {
 	u32			snt_isn;	/* ours, sent in the SYN-ACK */
 	unsigned long		timeout;	/* current SYN-ACK timeout */
 	unsigned long		expires;	/* jiffies of the next timeout */
+	u16			window;		/* offered in our SYN-ACK */
 	u8			num_timeout;	/* SYN-ACKs retransmitted */
 	bool			acked;		/* final ACK met a full accept queue */
 };
@@ -121,6 +133,13 @@ struct edu_queues {
  * An EDUTCP socket.  Addresses and ports live in struct sock_common:
  * sk_rcv_saddr/sk_num are the local end (sk_num in host order), sk_daddr/
  * sk_dport the remote end.
+ *
+ * The byte stream (stream.c): sk_write_queue holds every segment from
+ * snd_una to write_seq, sent or not, each skb one segment (payload in page
+ * fragments, the header is added on each transmission); sk_receive_queue
+ * holds in-order payload not yet read, from copied_seq to rcv_nxt;
+ * @ooo_queue holds segments that arrived beyond rcv_nxt, sorted.  All of
+ * it changes under the socket lock only.
  */
 struct edu_sock {
 	struct sock		sk;		/* must be first */
@@ -130,15 +149,39 @@ struct edu_sock {
 	bool			bind_hashed;
 	bool			estab_hashed;
 
-	/* Send and receive sequence space, RFC 9293 names. */
-	u32			iss, snd_una, snd_nxt;
-	u32			irs, rcv_nxt;
-	u32			snd_wnd;
+	/* Send sequence space, RFC 9293 names; write_seq: end of queued data */
+	u32			iss, snd_una, snd_nxt, write_seq;
+	u32			snd_wnd;	/* the peer's last window */
+	u32			max_window;	/* the largest it offered */
+	u32			snd_wl1, snd_wl2; /* seq and ack it came with */
+	u32			mss;		/* largest payload we send */
+	bool			fin_queued;	/* our FIN is at write_seq - 1 */
 
-	/* Active open: the SYN retransmit timer. */
+	/* Receive sequence space; copied_seq: next byte for recvmsg() */
+	u32			irs, rcv_nxt, copied_seq;
+	u32			rcv_wup;	/* rcv_nxt when we last sent */
+	u32			rcv_wnd;	/* the window we last advertised */
+	struct sk_buff_head	ooo_queue;
+
+	/*
+	 * Retransmission (RFC 6298): the SYN of an active open, data and
+	 * FIN, or zero-window probes (timer.c).  srtt8 is 8 x the smoothed
+	 * RTT, rttvar4 4 x its variation, both in jiffies.
+	 */
 	struct timer_list	rtx_timer;
 	unsigned long		rto;
-	u8			retransmits;
+	u32			srtt8, rttvar4;
+	u32			rtt_seq;	/* timing the ACK of this seq... */
+	unsigned long		rtt_start;	/* ...sent at this time */
+	bool			rtt_timing;
+	u8			retransmits;	/* of the oldest segment */
+	u8			probes;		/* zero-window probes unanswered */
+	u8			dupacks;
+	bool			in_recovery;	/* fast retransmit until... */
+	u32			recover;	/* ...this seq is acknowledged */
+
+	/* FIN_WAIT2 of an orphan, and TIME_WAIT (close.c). */
+	struct timer_list	close_timer;
 
 	/* A listener's queues; a child's place in its listener's queue. */
 	struct edu_queues	q;
@@ -163,6 +206,23 @@ struct edu_skb_cb {
 /* Linux's initial RTO for SYN and SYN-ACK, and its ceiling. */
 #define EDU_TIMEOUT_INIT	TCP_TIMEOUT_INIT
 #define EDU_RTO_MAX		TCP_RTO_MAX
+
+/* Room for the IPv4 and EDUTCP headers in front of a segment. */
+#define EDU_HDR_ROOM	(MAX_HEADER + sizeof(struct iphdr) + sizeof(struct tcphdr))
+
+/* Orphans (closed, still finishing) give up after this many retries. */
+#define EDU_ORPHAN_RETRIES	8
+#define EDU_MAX_ORPHANS_DEFAULT	4096
+
+/* The largest segment payload (stream.c, edu_route_mss()). */
+#define EDU_MSS_MAX		16384
+
+/* What edutcp_retransmit sent again. */
+enum edu_trace_rtx_kind {
+	EDU_RTX_SYN,
+	EDU_RTX_SYNACK,
+	EDU_RTX_DATA,
+};
 
 /* What happened in a listener's queue, for the edutcp_synq/acceptq trace. */
 enum edu_trace_queue_event {
@@ -213,12 +273,46 @@ void edu_cookie_init(void);
 int edu_connect(struct socket *sock, struct sockaddr *uaddr, int addr_len,
 		int flags);
 int edu_synsent_rcv(struct sock *sk, struct sk_buff *skb);
+void edu_connect_timeout(struct sock *sk);
+
+/* stream.c: the byte stream, both directions */
+void edu_stream_sock_init(struct sock *sk);
+void edu_stream_init(struct sock *sk, u32 mss);
+int edu_sendmsg(struct socket *sock, struct msghdr *msg, size_t size);
+int edu_recvmsg(struct socket *sock, struct msghdr *msg, size_t len,
+		int flags);
+int edu_ioctl(struct socket *sock, unsigned int cmd, unsigned long arg);
+bool edu_stream_readable(const struct sock *sk);
+void edu_push(struct sock *sk);
+void edu_ack_rcv(struct sock *sk, struct sk_buff *skb);
+void edu_data_rcv(struct sock *sk, struct sk_buff *skb);
+void edu_retransmit_head(struct sock *sk);
+void edu_purge_queues(struct sock *sk);
+u32 edu_route_mss(struct net *net, __be32 daddr);
+
+/* timer.c: retransmission, probes, RTT */
 void edu_rtx_timer(struct timer_list *t);
+void edu_rtx_timer_arm(struct sock *sk);
+void edu_rtt_sample(struct sock *sk, unsigned long rtt);
+unsigned long edu_rto_min(const struct sock *sk);
+
+/* close.c: teardown, FIN states, TIME_WAIT, orphans */
+extern atomic_t edu_orphans;
+int edu_release(struct socket *sock);
+void edu_send_fin(struct sock *sk);
+void edu_fin_rcv(struct sock *sk);
+void edu_fin_acked(struct sock *sk);
+void edu_close_timer(struct timer_list *t);
+void edu_shutdown_send(struct sock *sk);
+void edu_orphan_destroy(struct sock *sk);
+void edu_kill_orphans(struct net *net);
 
 /* output.c: segments out */
 int edu_send_syn(struct sock *sk);
 int edu_send_synack(struct net *net, const struct edu_request *req);
 void edu_send_ack(struct sock *sk);
+int edu_xmit_skb(struct sock *sk, struct sk_buff *skb);
+void edu_send_probe(struct sock *sk);
 void edu_send_active_reset(struct sock *sk);
 void edu_send_reset(struct net *net, struct sk_buff *skb);
 u16 edu_rcv_window(const struct sock *sk);
@@ -241,5 +335,6 @@ int edu_rcv(struct sk_buff *skb);
 int edu_err(struct sk_buff *skb, u32 info);
 int edu_do_rcv(struct sock *sk, struct sk_buff *skb);
 void edu_reset(struct sock *sk);
+void edu_child_rcv(struct sock *child, struct sk_buff *skb);
 
 #endif /* _EDU_H */

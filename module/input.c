@@ -52,8 +52,23 @@ void edu_reset(struct sock *sk)
 }
 
 /*
- * A segment for a synchronized connection.  This covers establishment
- * only: RST, a stray SYN, and acknowledgments of our SYN.
+ * RFC 9293's acceptability test (tcp_sequence()): the segment overlaps
+ * the window we last advertised, counted from where we advertised it.
+ */
+static bool edu_segment_acceptable(const struct sock *sk,
+				   const struct edu_skb_cb *cb)
+{
+	const struct edu_sock *es = edu_sk(sk);
+	s32 wnd = es->rcv_wup + es->rcv_wnd - es->rcv_nxt;
+
+	return !before(cb->end_seq, es->rcv_wup) &&
+	       !after(cb->seq, es->rcv_nxt + max(wnd, 0));
+}
+
+/*
+ * A segment for a synchronized connection (tcp_rcv_established() and
+ * tcp_rcv_state_process(), reduced): RST, SYN, then the ACK field, then
+ * payload and FIN (stream.c and close.c).  Consumes @skb.
  */
 static int edu_estab_rcv(struct sock *sk, struct sk_buff *skb)
 {
@@ -66,17 +81,70 @@ static int edu_estab_rcv(struct sock *sk, struct sk_buff *skb)
 			edu_reset(sk);
 		goto drop;
 	}
+	if (!edu_segment_acceptable(sk, cb)) {
+		/* Old or beyond the window: say where we are (a dup ACK). */
+		edu_send_ack(sk);
+		goto drop;
+	}
 	if (cb->flags & TCPHDR_SYN) {
 		/* A SYN inside a connection gets a challenge ACK (RFC 5961). */
 		edu_send_ack(sk);
 		goto drop;
 	}
-	if ((cb->flags & TCPHDR_ACK) && after(cb->ack_seq, es->snd_una) &&
-	    !after(cb->ack_seq, es->snd_nxt))
-		es->snd_una = cb->ack_seq;
+	if (!(cb->flags & TCPHDR_ACK))
+		goto drop;
+
+	if (sk->sk_state == TCP_TIME_WAIT) {
+		/* Only a retransmitted FIN comes now: ACK it again. */
+		if (cb->end_seq != cb->seq)
+			edu_send_ack(sk);
+		goto drop;
+	}
+
+	edu_ack_rcv(sk, skb);
+	if (sk->sk_state == TCP_CLOSE)
+		goto drop;
+
+	/*
+	 * New data for a socket its process has closed (or shut for
+	 * reading) while our FIN is out: nobody will read it, reset
+	 * (tcp_rcv_state_process(), TCPAbortOnData).
+	 */
+	if (((1 << sk->sk_state) & (TCPF_FIN_WAIT1 | TCPF_FIN_WAIT2)) &&
+	    (sk->sk_shutdown & RCV_SHUTDOWN) &&
+	    after(cb->end_seq - !!(cb->flags & TCPHDR_FIN), es->rcv_nxt)) {
+		EDU_INC_STATS(sock_net(sk), EDU_MIB_ABORTONDATA);
+		edu_send_active_reset(sk);
+		edu_done(sk);
+		goto drop;
+	}
+
+	__skb_pull(skb, tcp_hdr(skb)->doff * 4);
+	edu_data_rcv(sk, skb);
+	return 0;
+
 drop:
 	kfree_skb(skb);
 	return 0;
+}
+
+/*
+ * The final ACK of a handshake made @child, and carries data or a FIN:
+ * the child takes it as its first segment.  Softirq, listener locked.
+ */
+void edu_child_rcv(struct sock *child, struct sk_buff *skb)
+{
+	struct sk_buff *nskb;
+
+	if (EDU_SKB_CB(skb)->end_seq == EDU_SKB_CB(skb)->seq)
+		return;
+	nskb = skb_clone(skb, GFP_ATOMIC);
+	if (!nskb)
+		return;		/* the peer will send it again */
+	/* Nobody can own the child yet: it is not in the accept queue. */
+	bh_lock_sock_nested(child);
+	edu_estab_rcv(child, nskb);
+	bh_unlock_sock(child);
 }
 
 /* Process one segment for @sk; the caller holds its lock. */

@@ -273,7 +273,7 @@ static void edu_synq_prune(struct sock *sk)
 		if (req->num_timeout++ == 0)
 			q->syn_young--;
 		spin_unlock(&q->lock);
-		trace_edutcp_retransmit(1, req->laddr, req->lport, req->raddr,
+		trace_edutcp_retransmit(EDU_RTX_SYNACK, req->laddr, req->lport, req->raddr,
 					req->rport, req->num_timeout);
 		req->expires = now + min(req->timeout << req->num_timeout,
 					 (unsigned long)EDU_RTO_MAX);
@@ -340,12 +340,32 @@ static struct sock *edu_make_child(struct sock *sk, __be32 laddr,
 	ces->snd_nxt = our_isn + 1;
 	ces->irs = peer_isn;
 	ces->rcv_nxt = peer_isn + 1;
+	edu_stream_init(child, edu_route_mss(sock_net(sk), raddr));
 
 	edu_inherit_port(sk, child);
 	edu_set_state(child, TCP_ESTABLISHED);
 	edu_hash_estab(child);
 	EDU_INC_STATS(sock_net(sk), EDU_MIB_PASSIVEOPENS);
 	return child;
+}
+
+/*
+ * What the handshake's final ACK tells a new child: the peer's window, and
+ * the window our SYN-ACK offered.  If the ACK carries data (the peer wrote
+ * at once and its bare ACK was lost, or overtaken), the child takes it.
+ */
+static void edu_child_first_ack(struct sock *child, struct sk_buff *skb,
+				u16 offered)
+{
+	const struct edu_skb_cb *cb = EDU_SKB_CB(skb);
+	struct edu_sock *ces = edu_sk(child);
+
+	ces->snd_wnd = ntohs(tcp_hdr(skb)->window);
+	ces->max_window = ces->snd_wnd;
+	ces->snd_wl1 = cb->seq;
+	ces->snd_wl2 = cb->ack_seq;
+	ces->rcv_wnd = offered;
+	edu_child_rcv(child, skb);
 }
 
 static void edu_acceptq_add(struct sock *sk, struct sock *child)
@@ -412,6 +432,7 @@ static void edu_conn_request(struct sock *sk, struct sk_buff *skb)
 	req->lport = th->dest;
 	req->rport = th->source;
 	req->rcv_isn = cb->seq;
+	req->window = edu_rcv_window(sk);
 
 	if (want_cookie) {
 		req->snt_isn = edu_cookie_make(req);
@@ -490,6 +511,7 @@ static void edu_check_req(struct sock *sk, struct edu_request *req,
 		edu_listen_drop(sk);
 		return;
 	}
+	edu_child_first_ack(child, skb, req->window);
 	edu_synq_unlink(sk, req, EDU_TQ_REMOVE);
 	edu_request_free(req);
 	edu_acceptq_add(sk, child);
@@ -527,6 +549,7 @@ static void edu_cookie_ack(struct sock *sk, struct sk_buff *skb)
 		edu_listen_drop(sk);
 		return;
 	}
+	edu_child_first_ack(child, skb, edu_rcv_window(sk));
 	edu_acceptq_add(sk, child);
 	return;
 

@@ -52,6 +52,8 @@ static void __net_exit edu_net_exit(struct net *net)
 {
 	struct edu_net *en = edu_pernet(net);
 
+	/* Orphans do not hold the namespace: end them while it exists. */
+	edu_kill_orphans(net);
 	edu_proc_exit_net(net);
 	edu_sysctl_exit_net(en);
 	free_percpu(en->mib);

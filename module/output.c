@@ -16,15 +16,17 @@
 #include "edu.h"
 #include "trace.h"
 
-#define EDU_HDR_ROOM	(MAX_HEADER + sizeof(struct iphdr) + sizeof(struct tcphdr))
-
-/* The window we advertise: free receive buffer, as far as 16 bits go. */
+/*
+ * The window we advertise: half the free receive buffer, since the buffer
+ * is charged with the memory segments take (sk_buff and pages), not only
+ * their payload; Linux's tcp_adv_win_scale=1 makes the same bet.  Without
+ * the window-scale option it cannot exceed 16 bits.
+ */
 u16 edu_rcv_window(const struct sock *sk)
 {
-	int space = sk ? READ_ONCE(sk->sk_rcvbuf) - atomic_read(&sk->sk_rmem_alloc)
-		       : 0;
+	int space = READ_ONCE(sk->sk_rcvbuf) - atomic_read(&sk->sk_rmem_alloc);
 
-	return clamp(space, 0, 65535);
+	return clamp(space / 2, 0, 65535);
 }
 
 static struct sk_buff *edu_alloc_segment(gfp_t gfp)
@@ -77,7 +79,7 @@ static int edu_xmit(struct net *net, struct sk_buff *skb, __be32 saddr,
 
 	th->check = 0;
 	th->check = csum_tcpudp_magic(saddr, daddr, len, edu_ipproto,
-				      csum_partial(th, len, 0));
+				      skb_checksum(skb, 0, len, 0));
 	skb->ip_summed = CHECKSUM_NONE;
 	trace_edutcp_segment(1, saddr, daddr, th, len - th->doff * 4);
 
@@ -99,18 +101,67 @@ static int edu_xmit(struct net *net, struct sk_buff *skb, __be32 saddr,
 	return ip_local_out(net, NULL, skb);
 }
 
+/* Every segment of a connection carries our receive state: note it. */
+static void edu_note_ack_sent(struct sock *sk, u16 window)
+{
+	struct edu_sock *es = edu_sk(sk);
+
+	es->rcv_wup = es->rcv_nxt;
+	es->rcv_wnd = window;
+}
+
 static int edu_send_flags(struct sock *sk, u32 seq, u8 flags)
 {
 	struct edu_sock *es = edu_sk(sk);
 	struct sk_buff *skb = edu_alloc_segment(GFP_ATOMIC);
+	u16 window = edu_rcv_window(sk);
 
 	if (!skb)
 		return -ENOBUFS;
 	edu_fill_header(skb, htons(sk->sk_num), sk->sk_dport, seq,
-			(flags & TCPHDR_ACK) ? es->rcv_nxt : 0, flags,
-			edu_rcv_window(sk));
+			(flags & TCPHDR_ACK) ? es->rcv_nxt : 0, flags, window);
+	if (flags & TCPHDR_ACK)
+		edu_note_ack_sent(sk, window);
 	return edu_xmit(sock_net(sk), skb, sk->sk_rcv_saddr, sk->sk_daddr,
 			sk->sk_bound_dev_if);
+}
+
+/*
+ * Send one segment of the write queue, first time or again.  The queued
+ * skb keeps its payload for retransmission: what goes out is a copy of
+ * its head with the payload pages shared, and the header written there.
+ */
+int edu_xmit_skb(struct sock *sk, struct sk_buff *skb)
+{
+	const struct edu_skb_cb *cb = EDU_SKB_CB(skb);
+	struct edu_sock *es = edu_sk(sk);
+	u16 window = edu_rcv_window(sk);
+	struct sk_buff *nskb;
+
+	nskb = pskb_copy(skb, GFP_ATOMIC);
+	if (!nskb)
+		return -ENOBUFS;
+	skb_push(nskb, sizeof(struct tcphdr));
+	skb_reset_transport_header(nskb);
+	memset(nskb->data, 0, sizeof(struct tcphdr));
+	edu_fill_header(nskb, htons(sk->sk_num), sk->sk_dport, cb->seq,
+			es->rcv_nxt, cb->flags | TCPHDR_ACK, window);
+	if (cb->flags & TCPHDR_FIN)
+		tcp_hdr(nskb)->psh = 0;
+	else
+		tcp_hdr(nskb)->psh = 1;
+	edu_note_ack_sent(sk, window);
+	return edu_xmit(sock_net(sk), nskb, sk->sk_rcv_saddr, sk->sk_daddr,
+			sk->sk_bound_dev_if);
+}
+
+/*
+ * A zero-window probe: an ACK with an old sequence number, which the peer
+ * must answer with an ACK that carries its current window.
+ */
+void edu_send_probe(struct sock *sk)
+{
+	edu_send_flags(sk, edu_sk(sk)->snd_una - 1, TCPHDR_ACK);
 }
 
 /* The SYN of an active open, first or retransmitted. */
@@ -139,7 +190,7 @@ int edu_send_synack(struct net *net, const struct edu_request *req)
 	if (!skb)
 		return -ENOBUFS;
 	edu_fill_header(skb, req->lport, req->rport, req->snt_isn,
-			req->rcv_isn + 1, TCPHDR_SYN | TCPHDR_ACK, 65535);
+			req->rcv_isn + 1, TCPHDR_SYN | TCPHDR_ACK, req->window);
 	return edu_xmit(net, skb, req->laddr, req->raddr, 0);
 }
 

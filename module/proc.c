@@ -51,6 +51,7 @@ static void edu_proc_row(struct sock *sk, void *arg)
 	int state = inet_sk_state_load(sk);
 	u32 tx_queue = 0, rx_queue = 0, synq = 0, backlog = 0, drops = 0;
 	unsigned long when = 0;
+	kuid_t uid = sk->sk_uid;
 	int timer = 0;
 
 	/* Like /proc/net/tcp: listeners and connections, not bare binds. */
@@ -64,18 +65,38 @@ static void edu_proc_row(struct sock *sk, void *arg)
 		synq = READ_ONCE(es->q.syn_len);
 		backlog = READ_ONCE(sk->sk_max_ack_backlog);
 		drops = atomic_read(&sk->sk_drops);
+	} else if (state == TCP_TIME_WAIT) {
+		/* As TCP's TIME_WAIT rows: the timer, no owner, no queues. */
+		if (timer_pending(&es->close_timer)) {
+			timer = 3;
+			when = jiffies_delta_to_clock_t(es->close_timer.expires -
+							jiffies);
+		}
+		uid = GLOBAL_ROOT_UID;
 	} else {
-		tx_queue = READ_ONCE(es->snd_nxt) - READ_ONCE(es->snd_una);
+		/* TCP's queues: unacknowledged (a SYN too), unread. */
+		tx_queue = READ_ONCE(es->write_seq) - READ_ONCE(es->snd_una);
+		rx_queue = max_t(int, READ_ONCE(es->rcv_nxt) -
+				 READ_ONCE(es->copied_seq), 0);
+	}
+	if (state != TCP_LISTEN && state != TCP_TIME_WAIT) {
+		/* Linux's timer codes: 1 retransmit, 4 window probe, 2 other */
 		if (timer_pending(&es->rtx_timer)) {
-			timer = 1;
+			timer = state != TCP_SYN_SENT &&
+				READ_ONCE(es->snd_una) == READ_ONCE(es->snd_nxt) ?
+				4 : 1;
 			when = jiffies_delta_to_clock_t(es->rtx_timer.expires -
+							jiffies);
+		} else if (timer_pending(&es->close_timer)) {
+			timer = 2;
+			when = jiffies_delta_to_clock_t(es->close_timer.expires -
 							jiffies);
 		}
 	}
 	seq_printf(w->seq, EDU_ROW_FMT, w->sl++, sk->sk_rcv_saddr, sk->sk_num,
 		   sk->sk_daddr, ntohs(sk->sk_dport), state, tx_queue, rx_queue,
 		   timer, when, READ_ONCE(es->retransmits),
-		   from_kuid_munged(seq_user_ns(w->seq), sk->sk_uid), 0,
+		   from_kuid_munged(seq_user_ns(w->seq), uid), 0,
 		   sock_i_ino(sk), synq, backlog, rx_queue, backlog, drops);
 
 	if (state == TCP_LISTEN)
@@ -110,6 +131,15 @@ static const char * const edu_mib_names[EDU_MIB_MAX] = {
 	[EDU_MIB_ABORTONOVERFLOW]	= "AbortOnOverflow",
 	[EDU_MIB_SYNCOOKIESSENT]	= "SyncookiesSent",
 	[EDU_MIB_SYNCOOKIESRECV]	= "SyncookiesRecv",
+	[EDU_MIB_ABORTONDATA]		= "AbortOnData",
+	[EDU_MIB_ABORTONCLOSE]		= "AbortOnClose",
+	[EDU_MIB_ABORTONLINGER]		= "AbortOnLinger",
+	[EDU_MIB_ABORTONMEMORY]		= "AbortOnMemory",
+	[EDU_MIB_ABORTONTIMEOUT]	= "AbortOnTimeout",
+	[EDU_MIB_FASTRETRANS]		= "FastRetrans",
+	[EDU_MIB_TIMEOUTS]		= "Timeouts",
+	[EDU_MIB_OFOQUEUE]		= "OFOQueue",
+	[EDU_MIB_WINPROBE]		= "WinProbe",
 	[EDU_MIB_SYNCOOKIESFAILED]	= "SyncookiesFailed",
 };
 

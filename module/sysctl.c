@@ -81,13 +81,30 @@ static struct ctl_table edu_sysctl_template[] = {
 		.extra1		= SYSCTL_ONE,
 		.extra2		= &edu_rto_max_ms,
 	},
+	{
+		.procname	= "retries2",
+		.maxlen		= sizeof(int),
+		.mode		= 0644,
+		.proc_handler	= proc_dointvec_minmax,
+		.extra1		= SYSCTL_ONE,
+		.extra2		= &edu_max_retries,
+	},
+	{
+		.procname	= "max_orphans",
+		.maxlen		= sizeof(int),
+		.mode		= 0644,
+		.proc_handler	= proc_dointvec_minmax,
+		.extra1		= SYSCTL_ZERO,
+		.extra2		= SYSCTL_INT_MAX,
+	},
 	{ }
 };
 
 /*
  * Defaults are Linux's: include/net/tcp.h for the retry counts and timers;
  * max_syn_backlog is copied from the namespace's own tcp_max_syn_backlog,
- * which Linux sizes from its established-hash table.
+ * which Linux sizes from its established-hash table.  Linux sizes
+ * tcp_max_orphans from memory; EDUTCP's max_orphans is a fixed 4096.
  */
 void edu_sysctl_defaults(struct net *net, struct edu_net *en)
 {
@@ -99,6 +116,8 @@ void edu_sysctl_defaults(struct net *net, struct edu_net *en)
 	en->sysctl_fin_timeout = TCP_FIN_TIMEOUT / HZ;
 	en->sysctl_tw_timeout = TCP_TIMEWAIT_LEN / HZ;
 	en->sysctl_rto_min_ms = TCP_RTO_MIN * 1000 / HZ;
+	en->sysctl_retries2 = TCP_RETR2;
+	en->sysctl_max_orphans = EDU_MAX_ORPHANS_DEFAULT;
 }
 
 int edu_sysctl_init_net(struct net *net, struct edu_net *en)
@@ -112,6 +131,8 @@ int edu_sysctl_init_net(struct net *net, struct edu_net *en)
 		&en->sysctl_fin_timeout,
 		&en->sysctl_tw_timeout,
 		&en->sysctl_rto_min_ms,
+		&en->sysctl_retries2,
+		&en->sysctl_max_orphans,
 	};
 	struct ctl_table *table;
 	int i;

@@ -15,6 +15,32 @@
 #include <net/sock.h>
 #include <net/tcp.h>
 
+/*
+ * The enum values the formats below print by name, exported so that
+ * perf and trace-cmd, which read the format files, can name them too.
+ */
+TRACE_DEFINE_ENUM(EDU_TQ_ADD);
+TRACE_DEFINE_ENUM(EDU_TQ_REMOVE);
+TRACE_DEFINE_ENUM(EDU_TQ_DROP);
+TRACE_DEFINE_ENUM(EDU_TQ_COOKIE);
+TRACE_DEFINE_ENUM(EDU_TQ_EXPIRE);
+TRACE_DEFINE_ENUM(EDU_TQ_ACKED);
+TRACE_DEFINE_ENUM(EDU_TQ_RESET);
+TRACE_DEFINE_ENUM(EDU_RTX_SYN);
+TRACE_DEFINE_ENUM(EDU_RTX_SYNACK);
+TRACE_DEFINE_ENUM(EDU_RTX_DATA);
+TRACE_DEFINE_ENUM(TCP_ESTABLISHED);
+TRACE_DEFINE_ENUM(TCP_SYN_SENT);
+TRACE_DEFINE_ENUM(TCP_SYN_RECV);
+TRACE_DEFINE_ENUM(TCP_FIN_WAIT1);
+TRACE_DEFINE_ENUM(TCP_FIN_WAIT2);
+TRACE_DEFINE_ENUM(TCP_TIME_WAIT);
+TRACE_DEFINE_ENUM(TCP_CLOSE);
+TRACE_DEFINE_ENUM(TCP_CLOSE_WAIT);
+TRACE_DEFINE_ENUM(TCP_LAST_ACK);
+TRACE_DEFINE_ENUM(TCP_LISTEN);
+TRACE_DEFINE_ENUM(TCP_CLOSING);
+
 #define edu_show_queue_event(e)				\
 	__print_symbolic(e,				\
 		{ EDU_TQ_ADD,		"add" },	\
@@ -142,25 +168,32 @@ TRACE_EVENT(edutcp_segment,
 		      __entry->window, __entry->len)
 );
 
-/* A SYN (@synack 0) or SYN-ACK (@synack 1) sent again; @count so far. */
+/*
+ * A segment sent again, @kind EDU_RTX_SYN, _SYNACK or _DATA (data or FIN,
+ * the oldest unacknowledged one); @count retransmissions of it so far.
+ */
 TRACE_EVENT(edutcp_retransmit,
-	    TP_PROTO(int synack, __be32 saddr, __be16 sport, __be32 daddr,
+	    TP_PROTO(int kind, __be32 saddr, __be16 sport, __be32 daddr,
 		     __be16 dport, unsigned int count),
-	    TP_ARGS(synack, saddr, sport, daddr, dport, count),
-	    TP_STRUCT__entry(__field(int, synack)
+	    TP_ARGS(kind, saddr, sport, daddr, dport, count),
+	    TP_STRUCT__entry(__field(int, kind)
 			     __field(__u32, saddr)
 			     __field(__u32, daddr)
 			     __field(__u16, sport)
 			     __field(__u16, dport)
 			     __field(unsigned int, count)),
-	    TP_fast_assign(__entry->synack = synack;
+	    TP_fast_assign(__entry->kind = kind;
 			   __entry->saddr = (__force __u32)saddr;
 			   __entry->daddr = (__force __u32)daddr;
 			   __entry->sport = ntohs(sport);
 			   __entry->dport = ntohs(dport);
 			   __entry->count = count;),
 	    TP_printk("%s %pI4:%u > %pI4:%u retransmission %u",
-		      __entry->synack ? "SYN-ACK" : "SYN", &__entry->saddr,
+		      __print_symbolic(__entry->kind,
+				       { EDU_RTX_SYN, "SYN" },
+				       { EDU_RTX_SYNACK, "SYN-ACK" },
+				       { EDU_RTX_DATA, "data" }),
+		      &__entry->saddr,
 		      __entry->sport, &__entry->daddr, __entry->dport,
 		      __entry->count)
 );

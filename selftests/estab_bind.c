@@ -789,21 +789,10 @@ static int server_time_wait(const struct edu_family *f, unsigned short port,
 }
 
 /* A TIME_WAIT keeps its port from a bind() without SO_REUSEADDR... */
-/*
- * TIME_WAIT needs orderly (FIN) teardown, which EDUTCP does not have yet:
- * its close() resets.  Until then the edutcp variant says so and skips.
- */
-#define NEEDS_TIME_WAIT(variant)					\
-	do {								\
-		if ((variant)->f.edu)					\
-			SKIP(return, "EDUTCP has no TIME_WAIT yet");	\
-	} while (0)
-
 TEST_F(bind, time_wait_blocks_bind)
 {
 	int fd = SOCK(0);
 
-	NEEDS_TIME_WAIT(variant);
 	ASSERT_LE(0, fd);
 	ASSERT_EQ(0, server_time_wait(&variant->f, PORT(61), 1));
 	EXPECT_EQ(-EADDRINUSE, BIND(fd, "127.0.0.1", PORT(61)));
@@ -815,7 +804,6 @@ TEST_F(bind, time_wait_reuseaddr)
 {
 	int fd = SOCK(0);
 
-	NEEDS_TIME_WAIT(variant);
 	ASSERT_LE(0, fd);
 	ASSERT_EQ(0, server_time_wait(&variant->f, PORT(62), 1));
 	ASSERT_EQ(0, edu_setint(fd, SOL_SOCKET, SO_REUSEADDR, 1));
@@ -828,7 +816,6 @@ TEST_F(bind, time_wait_reuseaddr_new_only)
 {
 	int fd = SOCK(0);
 
-	NEEDS_TIME_WAIT(variant);
 	ASSERT_LE(0, fd);
 	ASSERT_EQ(0, server_time_wait(&variant->f, PORT(63), 0));
 	ASSERT_EQ(0, edu_setint(fd, SOL_SOCKET, SO_REUSEADDR, 1));

@@ -50,7 +50,7 @@
 struct edu_info {
 	__u8	edui_version;		/* EDU_INFO_VERSION */
 	__u8	edui_state;		/* EDU_ESTABLISHED ... EDU_CLOSING */
-	__u8	edui_retransmits;	/* SYN retransmissions so far */
+	__u8	edui_retransmits;	/* of the oldest segment (SYN or data) */
 	__u8	edui_pad;
 	__u32	edui_rto_ms;		/* current retransmission timeout */
 
@@ -62,7 +62,7 @@ struct edu_info {
 	__u32	edui_drops;		/* SYNs and ACKs it could not take */
 
 	/* A connection's queues and windows, in bytes. */
-	__u32	edui_sndq_bytes;	/* sent, not yet acknowledged */
+	__u32	edui_sndq_bytes;	/* queued, not yet acknowledged */
 	__u32	edui_rcvq_bytes;	/* received, not yet read */
 	__u32	edui_snd_wnd;		/* the peer's advertised window */
 	__u32	edui_rcv_wnd;		/* the window we advertise */

@@ -1,0 +1,718 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * stream.c - the byte stream: sendmsg() into the write queue, segments out
+ * as far as the peer's window allows, acknowledgments that free the queue;
+ * segments in, in order to the receive queue or held in the out-of-order
+ * queue, and recvmsg() out of it.
+ *
+ * Sequence numbers, as RFC 9293 names them (edu.h has the fields):
+ *
+ *   snd_una ... snd_nxt ... write_seq        our side: sent and not yet
+ *   acknowledged, then queued and not yet sent (tx_queue, SIOCOUTQ);
+ *   copied_seq ... rcv_nxt                   the peer's: received in order
+ *   and not yet read (rx_queue, SIOCINQ).
+ *
+ * Every received segment that occupies sequence space is acknowledged at
+ * once (no delayed ACKs), so the sender learns of holes by duplicate ACKs.
+ * There is no congestion control: the sender fills the peer's window, as
+ * a TCP with an unlimited congestion window would.  Segments go out as
+ * soon as they are written, as with TCP_NODELAY.
+ */
+#include <linux/ip.h>
+#include <linux/sched/signal.h>
+#include <linux/termios.h>
+#include <linux/sockios.h>
+#include <net/route.h>
+#include "edu.h"
+#include "trace.h"
+
+/*
+ * The largest payload that fits the route's MTU: IPv4 and our header off.
+ * Without the window-scale option a window holds at most 64 KiB, so on
+ * loopback (MTU 64 KiB) the MSS stops at 16 KiB: four segments in flight
+ * rather than one, stop and wait.
+ */
+u32 edu_route_mss(struct net *net, __be32 daddr)
+{
+	struct rtable *rt;
+	u32 mtu = 576;
+
+	rt = ip_route_output(net, daddr, 0, 0, 0);
+	if (!IS_ERR(rt)) {
+		mtu = dst_mtu(&rt->dst);
+		ip_rt_put(rt);
+	}
+	mtu = clamp_t(u32, mtu, 576, EDU_MSS_MAX + sizeof(struct iphdr) +
+					  sizeof(struct tcphdr));
+	return mtu - sizeof(struct iphdr) - sizeof(struct tcphdr);
+}
+
+/* A connection has just been established: set the stream up. */
+void edu_stream_init(struct sock *sk, u32 mss)
+{
+	struct edu_sock *es = edu_sk(sk);
+
+	es->write_seq = es->snd_nxt;
+	es->copied_seq = es->rcv_nxt;
+	es->rcv_wup = es->rcv_nxt;
+	es->mss = mss;
+	es->max_window = es->snd_wnd;
+	es->rto = EDU_TIMEOUT_INIT;
+	es->srtt8 = 0;
+	es->rttvar4 = 0;
+	es->retransmits = 0;
+	es->probes = 0;
+	es->dupacks = 0;
+	es->in_recovery = false;
+	es->rtt_timing = false;
+	es->fin_queued = false;
+}
+
+/* ---- sending ------------------------------------------------------------- */
+
+/*
+ * sk_write_space for EDUTCP: wake writers once a third of the send buffer
+ * is free again, the sk_stream_is_writeable() rule poll() uses too.
+ */
+static void edu_write_space(struct sock *sk)
+{
+	struct socket_wq *wq;
+
+	if (!sk_stream_is_writeable(sk) || !sk->sk_socket)
+		return;
+	clear_bit(SOCK_NOSPACE, &sk->sk_socket->flags);
+	rcu_read_lock();
+	wq = rcu_dereference(sk->sk_wq);
+	if (skwq_has_sleeper(wq))
+		wake_up_interruptible_poll(&wq->wait, EPOLLOUT | EPOLLWRNORM |
+					   EPOLLWRBAND);
+	if (wq && wq->fasync_list && !(sk->sk_shutdown & SEND_SHUTDOWN))
+		sock_wake_async(wq, SOCK_WAKE_SPACE, POLL_OUT);
+	rcu_read_unlock();
+}
+
+/* A segment of up to @size bytes for the write queue, payload in pages. */
+static struct sk_buff *edu_alloc_data(struct sock *sk, size_t size, gfp_t gfp,
+				      int *err)
+{
+	struct sk_buff *skb;
+
+	skb = alloc_skb_with_frags(EDU_HDR_ROOM, size, PAGE_ALLOC_COSTLY_ORDER,
+				   err, gfp);
+	if (!skb)
+		return NULL;
+	skb_reserve(skb, EDU_HDR_ROOM);
+	/* The pages are filled in, the payload is all in them. */
+	skb->len = size;
+	skb->data_len = size;
+	return skb;
+}
+
+/* Append @skb (one segment: @len payload bytes, or a FIN) to the queue. */
+static void edu_queue_tail(struct sock *sk, struct sk_buff *skb, u32 len,
+			   u8 flags)
+{
+	struct edu_skb_cb *cb = EDU_SKB_CB(skb);
+	struct edu_sock *es = edu_sk(sk);
+
+	memset(cb, 0, sizeof(*cb));
+	cb->seq = es->write_seq;
+	cb->end_seq = es->write_seq + len + !!(flags & TCPHDR_FIN);
+	cb->flags = flags;
+	es->write_seq = cb->end_seq;
+	sk_wmem_queued_add(sk, skb->truesize);
+	__skb_queue_tail(&sk->sk_write_queue, skb);
+}
+
+/* The FIN of close() or shutdown(SHUT_WR), queued after all data. */
+void edu_send_fin(struct sock *sk)
+{
+	struct edu_sock *es = edu_sk(sk);
+	struct sk_buff *skb;
+	int err;
+
+	if (es->fin_queued)
+		return;
+	/* A FIN needs no room in the buffer; it must not be lost to memory. */
+	skb = edu_alloc_data(sk, 0, sk->sk_allocation | __GFP_NOFAIL, &err);
+	es->fin_queued = true;
+	edu_queue_tail(sk, skb, 0, TCPHDR_FIN);
+	edu_push(sk);
+}
+
+/*
+ * Cut the unsent segment @skb after @len bytes: the rest becomes a segment
+ * of its own, next in the queue (tcp_fragment(), for a window smaller than
+ * the segment).  Each part is charged to the send buffer by its own size.
+ */
+static int edu_split(struct sock *sk, struct sk_buff *skb, u32 len)
+{
+	struct edu_skb_cb *cb = EDU_SKB_CB(skb), *cb1;
+	struct sk_buff *skb1;
+
+	skb1 = alloc_skb(EDU_HDR_ROOM, GFP_ATOMIC);
+	if (!skb1)
+		return -ENOBUFS;
+	skb_reserve(skb1, EDU_HDR_ROOM);
+	skb_split(skb, skb1, len);
+	cb1 = EDU_SKB_CB(skb1);
+	*cb1 = *cb;
+	cb1->seq = cb->seq + len;
+	cb->end_seq = cb1->seq;
+	cb->flags &= ~TCPHDR_FIN;
+	sk_wmem_queued_add(sk, skb1->truesize);
+	__skb_queue_after(&sk->sk_write_queue, skb, skb1);
+	return 0;
+}
+
+/*
+ * Send what the peer's window allows.  Segments before snd_nxt were sent
+ * already; a FIN alone is always let out (it takes no buffer space).  A
+ * segment larger than the window is cut to fit, unless that would make a
+ * tiny one: RFC 1122's sender-side silly window avoidance sends at least
+ * an MSS or half the largest window the peer ever offered.  With data
+ * waiting, a closed window and nothing in flight, the timer probes.
+ */
+void edu_push(struct sock *sk)
+{
+	struct edu_sock *es = edu_sk(sk);
+	u32 wnd_end = es->snd_una + es->snd_wnd;
+	bool blocked = false;
+	struct sk_buff *skb;
+
+	if (!((1 << sk->sk_state) & (TCPF_ESTABLISHED | TCPF_CLOSE_WAIT |
+				     TCPF_FIN_WAIT1 | TCPF_CLOSING |
+				     TCPF_LAST_ACK)))
+		return;
+
+	skb_queue_walk(&sk->sk_write_queue, skb) {
+		const struct edu_skb_cb *cb = EDU_SKB_CB(skb);
+
+		if (before(cb->seq, es->snd_nxt))
+			continue;
+		if (skb->len && after(cb->end_seq, wnd_end)) {
+			u32 room = after(wnd_end, cb->seq) ? wnd_end - cb->seq : 0;
+
+			if (!room || room < min(es->mss, es->max_window / 2) ||
+			    edu_split(sk, skb, room)) {
+				blocked = true;
+				break;
+			}
+		}
+		if (edu_xmit_skb(sk, skb))
+			break;		/* no memory: the timer tries again */
+		es->snd_nxt = cb->end_seq;
+		if (!es->rtt_timing) {
+			es->rtt_timing = true;
+			es->rtt_seq = cb->end_seq;
+			es->rtt_start = jiffies;
+		}
+		if (!timer_pending(&es->rtx_timer))
+			edu_rtx_timer_arm(sk);
+	}
+	if (blocked && es->snd_una == es->snd_nxt &&
+	    !timer_pending(&es->rtx_timer))
+		edu_rtx_timer_arm(sk);	/* a zero-window probe */
+}
+
+/* Send the oldest unacknowledged segment again (timeout, fast retransmit). */
+void edu_retransmit_head(struct sock *sk)
+{
+	struct sk_buff *skb = skb_peek(&sk->sk_write_queue);
+	struct edu_sock *es = edu_sk(sk);
+
+	if (!skb || !before(EDU_SKB_CB(skb)->seq, es->snd_nxt))
+		return;
+	/* Karn: an ACK after a retransmission says nothing of the RTT. */
+	es->rtt_timing = false;
+	if (!edu_xmit_skb(sk, skb)) {
+		EDU_INC_STATS(sock_net(sk), EDU_MIB_RETRANSSEGS);
+		trace_edutcp_retransmit(EDU_RTX_DATA, sk->sk_rcv_saddr, htons(sk->sk_num),
+					sk->sk_daddr, sk->sk_dport,
+					es->retransmits);
+	}
+}
+
+/* Wait for the connection to be usable for sending; 0 when it is. */
+static int edu_wait_established(struct sock *sk, long *timeo)
+{
+	if ((1 << sk->sk_state) & (TCPF_SYN_SENT | TCPF_SYN_RECV))
+		return sk_stream_wait_connect(sk, timeo);
+	return 0;
+}
+
+int edu_sendmsg(struct socket *sock, struct msghdr *msg, size_t size)
+{
+	struct sock *sk = sock->sk;
+	struct edu_sock *es = edu_sk(sk);
+	int flags = msg->msg_flags;
+	size_t copied = 0;
+	long timeo;
+	int err;
+
+	/* Urgent data is not part of EDUTCP; other flags are hints. */
+	if (flags & MSG_OOB)
+		return -EOPNOTSUPP;
+
+	lock_sock(sk);
+	timeo = sock_sndtimeo(sk, flags & MSG_DONTWAIT);
+	err = edu_wait_established(sk, &timeo);
+	if (err)
+		goto out_err;
+	/* Only the states where we may still send; else as TCP: EPIPE. */
+	err = -EPIPE;
+	if (sk->sk_err || (sk->sk_shutdown & SEND_SHUTDOWN) ||
+	    !((1 << sk->sk_state) & (TCPF_ESTABLISHED | TCPF_CLOSE_WAIT)))
+		goto out_err;
+
+	while (copied < size) {
+		size_t chunk = min_t(size_t, size - copied, es->mss);
+		struct sk_buff *skb;
+
+		if (sk->sk_err || (sk->sk_shutdown & SEND_SHUTDOWN)) {
+			err = -EPIPE;
+			goto out_err;
+		}
+		if (!sk_stream_memory_free(sk))
+			goto wait;
+		skb = edu_alloc_data(sk, chunk, sk->sk_allocation, &err);
+		if (!skb)
+			goto wait;
+		err = skb_copy_datagram_from_iter(skb, 0, &msg->msg_iter, chunk);
+		if (err) {
+			kfree_skb(skb);
+			goto out_err;
+		}
+		edu_queue_tail(sk, skb, chunk, 0);
+		copied += chunk;
+		continue;
+wait:
+		set_bit(SOCK_NOSPACE, &sk->sk_socket->flags);
+		edu_push(sk);
+		err = sk_stream_wait_memory(sk, &timeo);
+		if (err)
+			goto out_err;
+	}
+	edu_push(sk);
+	release_sock(sk);
+	return copied;
+
+out_err:
+	edu_push(sk);
+	if (copied)
+		err = copied;
+	else
+		err = sk_stream_error(sk, flags, err);
+	release_sock(sk);
+	return err;
+}
+
+/* ---- acknowledgments ----------------------------------------------------- */
+
+/* Free what the peer acknowledged: whole segments up to snd_una. */
+static void edu_clean_write_queue(struct sock *sk)
+{
+	struct edu_sock *es = edu_sk(sk);
+	struct sk_buff *skb;
+
+	while ((skb = skb_peek(&sk->sk_write_queue)) &&
+	       !after(EDU_SKB_CB(skb)->end_seq, es->snd_una)) {
+		__skb_unlink(skb, &sk->sk_write_queue);
+		sk_wmem_queued_add(sk, -skb->truesize);
+		kfree_skb(skb);
+	}
+}
+
+/*
+ * The ACK field and window of a segment on a synchronized connection
+ * (tcp_ack(), reduced): new data acknowledged frees the queue and times
+ * the RTT; three duplicate ACKs retransmit at once (fast retransmit), and
+ * while recovering each partial ACK retransmits the next hole.
+ */
+void edu_ack_rcv(struct sock *sk, struct sk_buff *skb)
+{
+	const struct edu_skb_cb *cb = EDU_SKB_CB(skb);
+	struct edu_sock *es = edu_sk(sk);
+	u32 wnd = ntohs(tcp_hdr(skb)->window);
+	u32 ack = cb->ack_seq;
+	bool dup;
+
+	if (after(ack, es->snd_nxt)) {
+		edu_send_ack(sk);	/* acknowledges what we never sent */
+		return;
+	}
+	if (before(ack, es->snd_una))
+		return;			/* old news */
+
+	/* RFC 9293: take the window from the newest segment only. */
+	dup = ack == es->snd_una && wnd == es->snd_wnd &&
+	      cb->seq == cb->end_seq && es->snd_una != es->snd_nxt;
+	if (after(cb->seq, es->snd_wl1) ||
+	    (cb->seq == es->snd_wl1 && !before(ack, es->snd_wl2))) {
+		es->snd_wnd = wnd;
+		es->max_window = max(es->max_window, wnd);
+		es->snd_wl1 = cb->seq;
+		es->snd_wl2 = ack;
+	}
+	es->probes = 0;
+
+	if (after(ack, es->snd_una)) {
+		es->snd_una = ack;
+		es->dupacks = 0;
+		es->retransmits = 0;
+		if (es->rtt_timing && !before(ack, es->rtt_seq)) {
+			es->rtt_timing = false;
+			edu_rtt_sample(sk, jiffies - es->rtt_start);
+		}
+		edu_clean_write_queue(sk);
+		if (es->in_recovery) {
+			if (before(ack, es->recover))
+				edu_retransmit_head(sk);
+			else
+				es->in_recovery = false;
+		}
+		if (es->snd_una == es->snd_nxt)
+			sk_stop_timer(sk, &es->rtx_timer);
+		else
+			edu_rtx_timer_arm(sk);
+		if (es->fin_queued && es->snd_una == es->write_seq)
+			edu_fin_acked(sk);
+		sk->sk_write_space(sk);
+	} else if (dup && ++es->dupacks == 3 && !es->in_recovery) {
+		es->in_recovery = true;
+		es->recover = es->snd_nxt;
+		EDU_INC_STATS(sock_net(sk), EDU_MIB_FASTRETRANS);
+		edu_retransmit_head(sk);
+	}
+	edu_push(sk);
+}
+
+/* ---- receiving ----------------------------------------------------------- */
+
+/*
+ * Readable for poll(): in-order bytes at least SO_RCVLOWAT of them (1 by
+ * default), as tcp_stream_is_readable() decides.
+ */
+bool edu_stream_readable(const struct sock *sk)
+{
+	const struct edu_sock *es = edu_sk(sk);
+	int avail = READ_ONCE(es->rcv_nxt) - READ_ONCE(es->copied_seq);
+
+	/* A FIN takes a sequence number but is not a byte to read. */
+	if (avail > 0 && sock_flag(sk, SOCK_DONE))
+		avail--;
+	return avail > 0 && avail >= max_t(int, READ_ONCE(sk->sk_rcvlowat), 1);
+}
+
+/* Cut @skb (payload only) to start at @seq; false if nothing is left. */
+static bool edu_trim_front(struct sk_buff *skb, u32 seq)
+{
+	struct edu_skb_cb *cb = EDU_SKB_CB(skb);
+	u32 n = seq - cb->seq;
+
+	if (!after(seq, cb->seq))
+		return true;
+	if (n >= skb->len)
+		return false;
+	if (!pskb_pull(skb, n))
+		return false;
+	cb->seq = seq;
+	return true;
+}
+
+/* In-order payload to the receive queue; the caller advances rcv_nxt. */
+static void edu_queue_rcv(struct sock *sk, struct sk_buff *skb)
+{
+	struct edu_sock *es = edu_sk(sk);
+	struct edu_skb_cb *cb = EDU_SKB_CB(skb);
+	bool fin = cb->flags & TCPHDR_FIN;
+
+	if (skb->len) {
+		skb_set_owner_r(skb, sk);
+		__skb_queue_tail(&sk->sk_receive_queue, skb);
+		WRITE_ONCE(es->rcv_nxt, cb->seq + skb->len);
+	} else {
+		kfree_skb(skb);
+	}
+	if (fin) {
+		WRITE_ONCE(es->rcv_nxt, es->rcv_nxt + 1);
+		edu_fin_rcv(sk);
+	}
+}
+
+/* Segments of the out-of-order queue that now follow on: deliver them. */
+static void edu_ooo_drain(struct sock *sk)
+{
+	struct edu_sock *es = edu_sk(sk);
+	struct sk_buff *skb;
+
+	while ((skb = skb_peek(&es->ooo_queue)) &&
+	       !after(EDU_SKB_CB(skb)->seq, es->rcv_nxt)) {
+		__skb_unlink(skb, &es->ooo_queue);
+		if (!after(EDU_SKB_CB(skb)->end_seq, es->rcv_nxt) ||
+		    !edu_trim_front(skb, es->rcv_nxt)) {
+			kfree_skb(skb);
+			continue;
+		}
+		edu_queue_rcv(sk, skb);
+	}
+}
+
+/* Keep a segment that arrived early, sorted by sequence, no duplicates. */
+static void edu_ooo_insert(struct sock *sk, struct sk_buff *skb)
+{
+	struct sk_buff_head *q = &edu_sk(sk)->ooo_queue;
+	const struct edu_skb_cb *cb = EDU_SKB_CB(skb);
+	struct sk_buff *pos;
+
+	EDU_INC_STATS(sock_net(sk), EDU_MIB_OFOQUEUE);
+	skb_queue_walk(q, pos) {
+		const struct edu_skb_cb *pcb = EDU_SKB_CB(pos);
+
+		if (pcb->seq == cb->seq && !before(pcb->end_seq, cb->end_seq)) {
+			kfree_skb(skb);		/* a duplicate */
+			return;
+		}
+		if (after(pcb->seq, cb->seq)) {
+			skb_set_owner_r(skb, sk);
+			__skb_queue_before(q, pos, skb);
+			return;
+		}
+	}
+	skb_set_owner_r(skb, sk);
+	__skb_queue_tail(q, skb);
+}
+
+/*
+ * The payload and FIN of an acceptable segment (its header already pulled
+ * off).  Consumes @skb.  Whatever occupies sequence space is acknowledged.
+ */
+void edu_data_rcv(struct sock *sk, struct sk_buff *skb)
+{
+	struct edu_skb_cb *cb = EDU_SKB_CB(skb);
+	struct edu_sock *es = edu_sk(sk);
+
+	if (cb->seq == cb->end_seq) {
+		kfree_skb(skb);		/* a bare ACK */
+		return;
+	}
+	/* After the peer's FIN nothing new can come: only acknowledge. */
+	if (!((1 << sk->sk_state) &
+	      (TCPF_ESTABLISHED | TCPF_FIN_WAIT1 | TCPF_FIN_WAIT2)))
+		goto ack_drop;
+	if (!after(cb->end_seq, es->rcv_nxt))
+		goto ack_drop;		/* a duplicate */
+
+	/* Hard limit: twice the buffer (the window keeps us far below). */
+	if (atomic_read(&sk->sk_rmem_alloc) > 2 * READ_ONCE(sk->sk_rcvbuf)) {
+		atomic_inc(&sk->sk_drops);
+		goto ack_drop;
+	}
+
+	if (after(cb->seq, es->rcv_nxt)) {
+		edu_ooo_insert(sk, skb);
+		edu_send_ack(sk);	/* a duplicate ACK tells of the hole */
+		return;
+	}
+	if (!edu_trim_front(skb, es->rcv_nxt) && !(cb->flags & TCPHDR_FIN))
+		goto ack_drop;
+	edu_queue_rcv(sk, skb);
+	edu_ooo_drain(sk);
+	edu_send_ack(sk);
+	if (!sock_flag(sk, SOCK_DEAD))
+		sk->sk_data_ready(sk);
+	return;
+
+ack_drop:
+	edu_send_ack(sk);
+	kfree_skb(skb);
+}
+
+/*
+ * After a read: if the window we could offer now is at least twice what
+ * the peer last heard of, tell it (tcp_cleanup_rbuf()'s rule), or a sender
+ * stopped by a small window would wait for its next probe.
+ */
+static void edu_window_update(struct sock *sk)
+{
+	struct edu_sock *es = edu_sk(sk);
+	s32 offered = es->rcv_wnd - (es->rcv_nxt - es->rcv_wup);
+	u32 now = edu_rcv_window(sk);
+
+	if (!((1 << sk->sk_state) &
+	      (TCPF_ESTABLISHED | TCPF_FIN_WAIT1 | TCPF_FIN_WAIT2)))
+		return;
+	offered = max(offered, 0);
+	if (2 * offered <= 65535 && now && now >= 2 * (u32)offered)
+		edu_send_ack(sk);
+}
+
+/* Bytes received in order and not read: SIOCINQ, rx_queue. */
+static int edu_inq(const struct sock *sk)
+{
+	const struct edu_sock *es = edu_sk(sk);
+	int answ = es->rcv_nxt - es->copied_seq;
+
+	if (answ && sock_flag(sk, SOCK_DONE))
+		answ--;		/* the FIN */
+	return answ;
+}
+
+int edu_recvmsg(struct socket *sock, struct msghdr *msg, size_t len,
+		int flags)
+{
+	struct sock *sk = sock->sk;
+	struct edu_sock *es = edu_sk(sk);
+	struct sk_buff *skb, *last;
+	u32 peek_seq, *seq;
+	int copied = 0;
+	long timeo;
+	int target;
+	int err;
+
+	/* As TCP answers with no urgent data and an empty error queue. */
+	if (flags & MSG_OOB)
+		return -EINVAL;
+	if (flags & MSG_ERRQUEUE)
+		return -EAGAIN;
+
+	lock_sock(sk);
+	err = -ENOTCONN;
+	if (sk->sk_state == TCP_LISTEN)
+		goto out;
+	timeo = sock_rcvtimeo(sk, flags & MSG_DONTWAIT);
+	target = sock_rcvlowat(sk, flags & MSG_WAITALL, len);
+	seq = &es->copied_seq;
+	if (flags & MSG_PEEK) {
+		peek_seq = es->copied_seq;
+		seq = &peek_seq;
+	}
+
+	do {
+		u32 offset;
+		size_t used;
+
+		/* The segment holding *seq, if it is here. */
+		last = skb_peek_tail(&sk->sk_receive_queue);
+		skb_queue_walk(&sk->sk_receive_queue, skb) {
+			offset = *seq - EDU_SKB_CB(skb)->seq;
+			if (offset < skb->len)
+				goto found;
+		}
+
+		if (copied >= target && !READ_ONCE(sk->sk_backlog.tail))
+			break;
+		if (copied) {
+			if (sk->sk_err || sk->sk_state == TCP_CLOSE ||
+			    (sk->sk_shutdown & RCV_SHUTDOWN) || !timeo ||
+			    signal_pending(current))
+				break;
+		} else {
+			if (sock_flag(sk, SOCK_DONE))
+				break;
+			if (sk->sk_err) {
+				copied = sock_error(sk);
+				break;
+			}
+			if (sk->sk_shutdown & RCV_SHUTDOWN)
+				break;
+			if (sk->sk_state == TCP_CLOSE) {
+				/* Never connected, or reset and reported. */
+				copied = -ENOTCONN;
+				break;
+			}
+			if (!timeo) {
+				copied = -EAGAIN;
+				break;
+			}
+			if (signal_pending(current)) {
+				copied = sock_intr_errno(timeo);
+				break;
+			}
+		}
+		edu_window_update(sk);
+		if (copied >= target) {
+			/* Segments from the backlog first, then go on. */
+			release_sock(sk);
+			lock_sock(sk);
+		} else {
+			sk_wait_data(sk, &timeo, last);
+		}
+		continue;
+
+found:
+		used = min_t(size_t, skb->len - offset, len - copied);
+		err = skb_copy_datagram_msg(skb, offset, msg, used);
+		if (err) {
+			if (!copied)
+				copied = -EFAULT;
+			break;
+		}
+		*seq += used;
+		copied += used;
+		if (!(flags & MSG_PEEK) && offset + used == skb->len) {
+			__skb_unlink(skb, &sk->sk_receive_queue);
+			kfree_skb(skb);
+		}
+	} while (copied < len);
+
+	if (!(flags & MSG_PEEK))
+		edu_window_update(sk);
+	err = copied;
+out:
+	release_sock(sk);
+	return err;
+}
+
+int edu_ioctl(struct socket *sock, unsigned int cmd, unsigned long arg)
+{
+	struct sock *sk = sock->sk;
+	struct edu_sock *es = edu_sk(sk);
+	int answ;
+
+	switch (cmd) {
+	case SIOCINQ:
+		if (sk->sk_state == TCP_LISTEN)
+			return -EINVAL;
+		lock_sock(sk);
+		answ = (1 << sk->sk_state) & (TCPF_SYN_SENT | TCPF_SYN_RECV) ?
+		       0 : edu_inq(sk);
+		release_sock(sk);
+		break;
+	case SIOCOUTQ:
+		if (sk->sk_state == TCP_LISTEN)
+			return -EINVAL;
+		answ = (1 << sk->sk_state) & (TCPF_SYN_SENT | TCPF_SYN_RECV) ?
+		       0 : READ_ONCE(es->write_seq) - READ_ONCE(es->snd_una);
+		break;
+	case SIOCOUTQNSD:
+		if (sk->sk_state == TCP_LISTEN)
+			return -EINVAL;
+		answ = (1 << sk->sk_state) & (TCPF_SYN_SENT | TCPF_SYN_RECV) ?
+		       0 : READ_ONCE(es->write_seq) - READ_ONCE(es->snd_nxt);
+		break;
+	default:
+		return -ENOIOCTLCMD;
+	}
+	return put_user(answ, (int __user *)arg);
+}
+
+/* Every queue of the stream emptied: the connection is gone. */
+void edu_purge_queues(struct sock *sk)
+{
+	struct edu_sock *es = edu_sk(sk);
+	struct sk_buff *skb;
+
+	while ((skb = __skb_dequeue(&sk->sk_write_queue))) {
+		sk_wmem_queued_add(sk, -skb->truesize);
+		kfree_skb(skb);
+	}
+	skb_queue_purge(&sk->sk_receive_queue);
+	skb_queue_purge(&es->ooo_queue);
+}
+
+void edu_stream_sock_init(struct sock *sk)
+{
+	skb_queue_head_init(&edu_sk(sk)->ooo_queue);
+	sk->sk_write_space = edu_write_space;
+}

@@ -1,0 +1,141 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * timer.c - the retransmission timer of a connection, and its RTO.
+ *
+ * One timer per socket (rtx_timer) does three jobs, by state:
+ *
+ *   SYN_SENT         the SYN goes again (connect.c, edu_connect_timeout());
+ *   data in flight   the oldest unacknowledged segment goes again, the RTO
+ *                    doubles, and after retries2 tries (EDU_ORPHAN_RETRIES
+ *                    for an orphan) the connection fails with ETIMEDOUT;
+ *   window closed    nothing in flight, data waiting: a zero-window probe,
+ *                    with the same backoff, so a lost window update cannot
+ *                    deadlock the connection.
+ *
+ * The RTO follows RFC 6298 with Linux's bounds: no less than rto_min_ms
+ * (200 ms), no more than 120 s, 1 s before the first measurement.
+ */
+#include "edu.h"
+#include "trace.h"
+
+unsigned long edu_rto_min(const struct sock *sk)
+{
+	int ms = READ_ONCE(edu_pernet(sock_net(sk))->sysctl_rto_min_ms);
+
+	return max_t(unsigned long, msecs_to_jiffies(ms), 1);
+}
+
+void edu_rtx_timer_arm(struct sock *sk)
+{
+	struct edu_sock *es = edu_sk(sk);
+
+	sk_reset_timer(sk, &es->rtx_timer, jiffies + es->rto);
+}
+
+/* A round-trip time measured, in jiffies: update SRTT, RTTVAR and RTO. */
+void edu_rtt_sample(struct sock *sk, unsigned long rtt)
+{
+	struct edu_sock *es = edu_sk(sk);
+	long delta;
+
+	if (!es->srtt8) {
+		es->srtt8 = rtt << 3;
+		es->rttvar4 = rtt << 1;			/* RTTVAR = R / 2 */
+	} else {
+		delta = (long)rtt - (es->srtt8 >> 3);
+		es->srtt8 += delta;			/* SRTT += (R - SRTT) / 8 */
+		es->rttvar4 += abs(delta) - (es->rttvar4 >> 2);
+	}
+	/* RTO = SRTT + 4 * RTTVAR, within Linux's bounds */
+	es->rto = clamp_t(unsigned long, (es->srtt8 >> 3) + es->rttvar4,
+			  edu_rto_min(sk), EDU_RTO_MAX);
+}
+
+static int edu_retries(const struct sock *sk)
+{
+	int retries = READ_ONCE(edu_pernet(sock_net(sk))->sysctl_retries2);
+
+	if (sock_flag(sk, SOCK_DEAD))
+		retries = min(retries, EDU_ORPHAN_RETRIES);
+	return retries;
+}
+
+static void edu_timeout(struct sock *sk)
+{
+	EDU_INC_STATS(sock_net(sk), EDU_MIB_ABORTONTIMEOUT);
+	WRITE_ONCE(sk->sk_err, ETIMEDOUT);
+	sk_error_report(sk);
+	edu_done(sk);
+}
+
+/* Data or FIN unacknowledged for an RTO. */
+static void edu_retransmit_timeout(struct sock *sk)
+{
+	struct edu_sock *es = edu_sk(sk);
+
+	if (es->retransmits >= edu_retries(sk)) {
+		edu_timeout(sk);
+		return;
+	}
+	EDU_INC_STATS(sock_net(sk), EDU_MIB_TIMEOUTS);
+	es->retransmits++;
+	/* What was in flight is presumed lost: recover from the oldest. */
+	es->in_recovery = true;
+	es->recover = es->snd_nxt;
+	es->dupacks = 0;
+	edu_retransmit_head(sk);
+	es->rto = min(es->rto << 1, (unsigned long)EDU_RTO_MAX);
+	edu_rtx_timer_arm(sk);
+}
+
+/* Nothing in flight, data waiting for a window: probe for one. */
+static void edu_probe_timeout(struct sock *sk)
+{
+	struct edu_sock *es = edu_sk(sk);
+
+	if (skb_queue_empty(&sk->sk_write_queue))
+		return;
+	if (es->probes >= edu_retries(sk)) {
+		edu_timeout(sk);
+		return;
+	}
+	es->probes++;
+	EDU_INC_STATS(sock_net(sk), EDU_MIB_WINPROBE);
+	edu_send_probe(sk);
+	es->rto = min(es->rto << 1, (unsigned long)EDU_RTO_MAX);
+	edu_rtx_timer_arm(sk);
+}
+
+/*
+ * Softirq.  The socket lock is taken as edu_rcv() takes it; if a process
+ * owns the socket we come back a little later rather than wait.
+ */
+void edu_rtx_timer(struct timer_list *t)
+{
+	struct edu_sock *es = from_timer(es, t, rtx_timer);
+	struct sock *sk = &es->sk;
+
+	bh_lock_sock(sk);
+	if (sock_owned_by_user(sk)) {
+		sk_reset_timer(sk, &es->rtx_timer, jiffies + HZ / 20);
+		goto out;
+	}
+	switch (sk->sk_state) {
+	case TCP_SYN_SENT:
+		edu_connect_timeout(sk);
+		break;
+	case TCP_ESTABLISHED:
+	case TCP_CLOSE_WAIT:
+	case TCP_FIN_WAIT1:
+	case TCP_CLOSING:
+	case TCP_LAST_ACK:
+		if (es->snd_una != es->snd_nxt)
+			edu_retransmit_timeout(sk);
+		else
+			edu_probe_timeout(sk);
+		break;
+	}
+out:
+	bh_unlock_sock(sk);
+	sock_put(sk);
+}
