@@ -458,4 +458,283 @@ static inline long edu_task_nvcsw(pid_t tid)
 	FIXTURE_VARIANT_ADD(fixture, tcp) { .f = { .edu = 0 } };	\
 	FIXTURE_VARIANT_ADD(fixture, edutcp) { .f = { .edu = 1 } }
 
+
+/*
+ * The data-transfer tests (data_*.c) share what follows.  Their listeners
+ * bind port 0 and read the port back, so no test owns a fixed port and a
+ * TIME_WAIT left by one run never blocks the next.
+ */
+#include <signal.h>
+#include <stdint.h>
+#include <sys/ioctl.h>
+#include <linux/sockios.h>
+
+/* The bound on any one blocking call in the data tests, under TCG too. */
+#define EDU_IO_MS	3000
+
+static inline int edu_set_nonblock(int fd, int on)
+{
+	int fl = fcntl(fd, F_GETFL);
+
+	if (fl < 0)
+		return -errno;
+	fl = on ? fl | O_NONBLOCK : fl & ~O_NONBLOCK;
+	return fcntl(fd, F_SETFL, fl) ? -errno : 0;
+}
+
+/*
+ * A connection over loopback: the listener (127.0.0.1, an ephemeral port)
+ * is returned, *cfd is the client and *sfd the accepted end.  All three
+ * are kept in *keep in that order, so teardown closes the client before
+ * the server.  Both ends are blocking, with SO_RCVTIMEO and SO_SNDTIMEO of
+ * EDU_IO_MS: a wake-up that never comes fails a test instead of hanging
+ * it.  The listener, or -errno.
+ */
+static inline int edu_pair(const struct edu_family *f, struct edu_fds *keep,
+			   int *cfd, int *sfd)
+{
+	int lfd, port, err;
+
+	*cfd = *sfd = -1;
+	lfd = edu_listener(f, SOCK_NONBLOCK, "127.0.0.1", 0, 16);
+	if (lfd < 0)
+		return lfd;
+	edu_keep(keep, lfd);
+	port = edu_local_port(lfd);
+	if (port < 0)
+		return port;
+	*cfd = edu_keep(keep, edu_connected(f, "127.0.0.1", port));
+	if (*cfd < 0)
+		return *cfd;
+	*sfd = edu_keep(keep, edu_accept_wait(lfd, EDU_HANDSHAKE_MS));
+	if (*sfd < 0)
+		return *sfd;
+	err = edu_set_nonblock(*cfd, 0);
+	if (!err)
+		err = edu_set_timeo(*cfd, SO_RCVTIMEO, EDU_IO_MS);
+	if (!err)
+		err = edu_set_timeo(*cfd, SO_SNDTIMEO, EDU_IO_MS);
+	if (!err)
+		err = edu_set_timeo(*sfd, SO_RCVTIMEO, EDU_IO_MS);
+	if (!err)
+		err = edu_set_timeo(*sfd, SO_SNDTIMEO, EDU_IO_MS);
+	return err ? err : lfd;
+}
+
+/* SIOCINQ (FIONREAD) or SIOCOUTQ: the byte count, or -errno. */
+static inline int edu_ioctl_int(int fd, unsigned long req)
+{
+	int v = -1;
+
+	return ioctl(fd, req, &v) ? -errno : v;
+}
+
+/*
+ * Polls SIOCINQ or SIOCOUTQ every few milliseconds until it equals want or
+ * timeout_ms passes; returns the last value read (or -errno).  This is how
+ * a test knows that bytes have arrived, or have been acknowledged,
+ * without sleeping for a guessed time.
+ */
+static inline int edu_wait_ioctl(int fd, unsigned long req, int want,
+				 int timeout_ms)
+{
+	long end = edu_now_ms() + timeout_ms;
+	int v;
+
+	for (;;) {
+		v = edu_ioctl_int(fd, req);
+		if (v == want || v < 0 || edu_now_ms() >= end)
+			return v;
+		edu_msleep(2);
+	}
+}
+
+/*
+ * The byte at offset off of stream number seed.  Streams with different
+ * seeds differ, and a byte out of place (lost, doubled, reordered by a
+ * multiple of anything short of 65536) shows.
+ */
+static inline unsigned char edu_pattern_byte(unsigned int seed, size_t off)
+{
+	return (unsigned char)(off * 131 + (off >> 8) * 7 + seed * 29 + 1);
+}
+
+static inline void edu_pattern(unsigned char *buf, size_t len,
+			       unsigned int seed, size_t off)
+{
+	size_t i;
+
+	for (i = 0; i < len; i++)
+		buf[i] = edu_pattern_byte(seed, off + i);
+}
+
+/* The first offset where buf is not stream seed from off, or len. */
+static inline size_t edu_pattern_check(const unsigned char *buf, size_t len,
+				       unsigned int seed, size_t off)
+{
+	size_t i;
+
+	for (i = 0; i < len; i++)
+		if (buf[i] != edu_pattern_byte(seed, off + i))
+			break;
+	return i;
+}
+
+/* send() until all of buf is gone: len, or -errno of the failing send. */
+static inline ssize_t edu_send_all(int fd, const void *buf, size_t len,
+				   int flags)
+{
+	size_t done = 0;
+	ssize_t n;
+
+	while (done < len) {
+		n = send(fd, (const char *)buf + done, len - done, flags);
+		if (n < 0)
+			return -errno;
+		done += n;
+	}
+	return done;
+}
+
+/*
+ * recv() until len bytes or end of stream: the count, or -errno when a
+ * recv fails before anything came (a short count otherwise).
+ */
+static inline ssize_t edu_recv_all(int fd, void *buf, size_t len)
+{
+	size_t done = 0;
+	ssize_t n;
+
+	while (done < len) {
+		n = recv(fd, (char *)buf + done, len - done, 0);
+		if (n < 0)
+			return done ? (ssize_t)done : -errno;
+		if (!n)
+			break;
+		done += n;
+	}
+	return done;
+}
+
+/*
+ * The st column of the /proc/net/tcp (or /proc/net/edutcp) row of the
+ * loopback connection from local port lport to remote port rport, or
+ * -ENOENT when there is none.  A closed fd's connection (FIN_WAIT2,
+ * TIME_WAIT) is found this way.
+ */
+static inline int edu_proc_state(const struct edu_family *f, int lport,
+				 int rport)
+{
+	const char *path = f->edu ? "/proc/net/edutcp" : "/proc/net/tcp";
+	char line[512], want[64];
+	unsigned int st;
+	int found = -ENOENT;
+	FILE *fp;
+
+	fp = fopen(path, "r");
+	if (!fp)
+		return -errno;
+	snprintf(want, sizeof(want), "0100007F:%04X 0100007F:%04X ",
+		 lport, rport);
+	while (fgets(line, sizeof(line), fp)) {
+		char *p = strchr(line, ':');
+
+		/* "  sl: local rem st ..." */
+		if (!p || strncmp(p + 2, want, strlen(want)))
+			continue;
+		if (sscanf(p + 2 + strlen(want), "%x", &st) == 1) {
+			found = st;
+			break;
+		}
+	}
+	fclose(fp);
+	return found;
+}
+
+/* Polls the row's state until it is want or timeout_ms passes: the last. */
+static inline int edu_wait_state(const struct edu_family *f, int lport,
+				 int rport, int want, int timeout_ms)
+{
+	long end = edu_now_ms() + timeout_ms;
+	int st;
+
+	for (;;) {
+		st = edu_proc_state(f, lport, rport);
+		if (st == want || edu_now_ms() >= end)
+			return st;
+		edu_msleep(2);
+	}
+}
+
+/*
+ * SIGPIPE, blocked so that a test sees it pending instead of dying of it.
+ * edu_take_sigpipe() says whether one is pending and consumes it.
+ */
+static inline int edu_block_sigpipe(void)
+{
+	sigset_t set;
+
+	sigemptyset(&set);
+	sigaddset(&set, SIGPIPE);
+	return sigprocmask(SIG_BLOCK, &set, NULL) ? -errno : 0;
+}
+
+static inline int edu_take_sigpipe(void)
+{
+	struct timespec zero = { 0, 0 };
+	sigset_t set;
+
+	if (sigpending(&set) || !sigismember(&set, SIGPIPE))
+		return 0;
+	sigemptyset(&set);
+	sigaddset(&set, SIGPIPE);
+	return sigtimedwait(&set, NULL, &zero) == SIGPIPE;
+}
+
+/*
+ * A thread that reads len bytes from fd (until end of stream), for tests
+ * where one thread must write more than a socket buffer holds.
+ */
+#include <pthread.h>
+
+struct edu_reader {
+	int fd;
+	unsigned char *buf;
+	size_t len;
+	ssize_t got;	/* edu_recv_all()'s result */
+	pthread_t th;
+};
+
+static inline void *edu_reader_fn(void *arg)
+{
+	struct edu_reader *r = arg;
+
+	r->got = edu_recv_all(r->fd, r->buf, r->len);
+	return NULL;
+}
+
+/* Starts the reader; 0 or -errno.  edu_reader_join() must follow. */
+static inline int edu_reader_start(struct edu_reader *r, int fd, size_t len)
+{
+	r->fd = fd;
+	r->len = len;
+	r->got = -EINPROGRESS;
+	r->buf = malloc(len ? len : 1);
+	if (!r->buf)
+		return -ENOMEM;
+	if (pthread_create(&r->th, NULL, edu_reader_fn, r)) {
+		free(r->buf);
+		r->buf = NULL;
+		return -EAGAIN;
+	}
+	return 0;
+}
+
+/* Waits for the reader: its count (or -errno); r->buf is the caller's. */
+static inline ssize_t edu_reader_join(struct edu_reader *r)
+{
+	pthread_join(r->th, NULL);
+	return r->got;
+}
+
 #endif /* EDU_SELFTEST_H */
