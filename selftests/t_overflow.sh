@@ -15,7 +15,8 @@
 #    the second overflows.  That client believes it is ESTABLISHED (state
 #    01) while the server keeps the request in its SYN queue (a state-03
 #    row), retransmits the SYN-ACK (retrnsmt, SynAckRetrans, seen by
-#    tcpdump) and counts ListenOverflows; after one accept(), the
+#    tcpdump, and flagged as retransmissions by tshark's TCP analysis)
+#    and counts ListenOverflows; after one accept(), the
 #    retransmitted SYN-ACK's ACK completes the connection into the queue.
 cd "$(dirname "$0")/.." || exit 1
 set -u
@@ -185,6 +186,20 @@ part_b() {
 	n=$(cap_count "$t/capb" "$(seg_filter "$fam" "src host $SRV and ip[22:2] = ${wport:-0} and $F_SYNACK")")
 	t_check "$fam: tcpdump saw the SYN-ACK and its retransmissions to it" \
 		expect_ge "$n" 2
+	if command -v tshark >/dev/null; then
+		t_check "$fam: tshark flags those SYN-ACKs as retransmissions" \
+			expect_ge "$(tshark_rtx_synacks "$fam" "$t/capb" "${wport:-0}")" 1
+	fi
+}
+
+# tshark_rtx_synacks FAM FILE PORT: SYN-ACKs to PORT that Wireshark's TCP
+# analysis calls retransmissions (EDUTCP decoded as TCP).
+tshark_rtx_synacks() {
+	local -a decode=()
+	[ "$1" = tcp ] || decode=(-d "ip.proto==$(fam_proto "$1"),tcp")
+	tshark -r "$2" "${decode[@]}" 2>/dev/null -Y \
+		"tcp.flags.syn == 1 && tcp.flags.ack == 1 && tcp.dstport == $3 &&
+		 tcp.analysis.retransmission" | grep -c .
 }
 
 overflow_body() {
