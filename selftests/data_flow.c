@@ -151,6 +151,50 @@ static int drain(int fd, unsigned int seed, size_t off, size_t len)
 	return 0;
 }
 
+/* The proc value of net.core.NAME (wmem_max, rmem_max), or -1. */
+static int core_sysctl(const char *name)
+{
+	char path[64];
+	FILE *f;
+	int v = -1;
+
+	snprintf(path, sizeof(path), "/proc/sys/net/core/%s", name);
+	f = fopen(path, "r");
+	if (f) {
+		if (fscanf(f, "%d", &v) != 1)
+			v = -1;
+		fclose(f);
+	}
+	return v;
+}
+
+/*
+ * SO_SNDBUF and SO_RCVBUF as the socket core keeps them for TCP: a value
+ * set reads back doubled (room for the kernel's bookkeeping), and a value
+ * beyond net.core.wmem_max / rmem_max is cut to the limit first.
+ */
+TEST_F(flow, buffer_sizes)
+{
+	int wmax = core_sysctl("wmem_max"), rmax = core_sysctl("rmem_max");
+	int v;
+	socklen_t len = sizeof(v);
+
+	ASSERT_LT(0, wmax);
+	ASSERT_LT(0, rmax);
+	ASSERT_EQ(0, edu_setint(self->c, SOL_SOCKET, SO_SNDBUF, 10000));
+	ASSERT_EQ(0, getsockopt(self->c, SOL_SOCKET, SO_SNDBUF, &v, &len));
+	EXPECT_EQ(20000, v);
+	ASSERT_EQ(0, edu_setint(self->c, SOL_SOCKET, SO_RCVBUF, 10000));
+	ASSERT_EQ(0, getsockopt(self->c, SOL_SOCKET, SO_RCVBUF, &v, &len));
+	EXPECT_EQ(20000, v);
+	ASSERT_EQ(0, edu_setint(self->c, SOL_SOCKET, SO_SNDBUF, wmax * 4));
+	ASSERT_EQ(0, getsockopt(self->c, SOL_SOCKET, SO_SNDBUF, &v, &len));
+	EXPECT_EQ(2 * wmax, v);
+	ASSERT_EQ(0, edu_setint(self->c, SOL_SOCKET, SO_RCVBUF, rmax * 4));
+	ASSERT_EQ(0, getsockopt(self->c, SOL_SOCKET, SO_RCVBUF, &v, &len));
+	EXPECT_EQ(2 * rmax, v);
+}
+
 TEST_F(flow, receiver_never_reads)
 {
 	size_t total = 0, more;
