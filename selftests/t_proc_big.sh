@@ -1,0 +1,76 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+# shellcheck disable=SC2317  # the checks are functions run by t_check
+# selftests/t_proc_big.sh - /proc/net/edutcp with 10 000 sockets, read
+# 1000 bytes at a time while another process opens and closes sockets.
+#
+# helpers/proc_big, alone in a fresh network namespace (so every row is
+# its own), opens 10 000 listeners, each on its own port (listeners have
+# rows; merely bound sockets do not), and checks that:
+#  * every read, from open() to end of file in read(fd, buf, 1000) steps,
+#    is one snapshot although a child process opens and closes 50
+#    listeners at a time throughout: every row whole and numbered in
+#    order, each of the 10 000 inodes exactly once, no inode twice;
+#  * reading costs time linear in the rows: the best of 5 reads of 10 000
+#    rows takes less than 8 times the best of 5 reads of 2 500 rows (4
+#    times is linear; seq_file's doubling of its buffer and TCG's noise
+#    get the rest).
+# The debug kernel (T_SLOW) opens fewer sockets, with the same checks.
+cd "$(dirname "$0")/.." || exit 1
+set -u
+. selftests/lib.sh
+
+N=$((10000 / T_SLOW))
+MAX_RATIO=8
+OUT=$(mktemp)
+trap 'rm -f "$OUT"' EXIT
+
+run_helper() {
+	unshare -n build/selftests/helpers/proc_big -n "$N" > "$OUT" 2>&1
+	local rc=$?
+	sed -n '/^\(error\|timed\|churn\|result\)/p' "$OUT"
+	return "$rc"
+}
+
+# Every "read I:" line says 0 missing, 0 duplicated, 0 bad.
+snapshots() {
+	local n
+	n=$(grep -c '^read [0-9]*: [0-9]* rows, 0 missing, 0 duplicated, 0 bad$' "$OUT")
+	grep '^read \|^# read' "$OUT"
+	[ "$n" -ge 1 ] && [ "$n" = "$(grep -c '^read ' "$OUT")" ] && grep -q '^result ok$' "$OUT"
+}
+
+raced() {
+	local c
+	c=$(sed -n 's/^churn: \([0-9]*\) cycles.*/\1/p' "$OUT")
+	[ "${c:-0}" -gt 0 ] || { echo "the child closed no socket during the reads"; return 1; }
+}
+
+timed_rows() {
+	local got
+	got=$(sed -n 's/^timed \([0-9]*\) rows.*/\1/p' "$OUT" | tr '\n' ' ')
+	expect_eq "$got" "$((N / 4)) $N "
+}
+
+linear() {
+	local small big
+	small=$(sed -n 's/^timed [0-9]* rows: best \([0-9.]*\) ms.*/\1/p' "$OUT" | sed -n 1p)
+	big=$(sed -n 's/^timed [0-9]* rows: best \([0-9.]*\) ms.*/\1/p' "$OUT" | sed -n 2p)
+	if [ -z "$small" ] || [ -z "$big" ]; then
+		echo "no timings"
+		return 1
+	fi
+	awk -v s="$small" -v b="$big" -v m="$MAX_RATIO" 'BEGIN {
+		r = s > 0 ? b / s : 0
+		printf "%d rows: %.1f ms, %d rows: %.1f ms, ratio %.2f (limit %d)\n", '"$((N / 4))"', s, '"$N"', b, r, m
+		exit !(s > 0 && r < m)
+	}'
+}
+
+t_check "module loaded" module_loaded
+t_check "$N listeners in a namespace of their own, the table read in 1000-byte pieces" run_helper
+t_check "both timed reads saw every row ($((N / 4)), then $N)" timed_rows
+t_check "each read during the churn: every socket exactly once, rows whole and in order" snapshots
+t_check "... while another process opened and closed sockets" raced
+t_check "reading $N rows costs less than $MAX_RATIO times reading $((N / 4))" linear
+t_done
