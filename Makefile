@@ -29,9 +29,11 @@ module:
 userspace: $(USER_PROGS)
 selftests: $(TEST_PROGS)
 
-$(BUILD)/bin/%: userspace/%.c $(wildcard userspace/*.h) uapi/linux/edu.h
+# A program is userspace/NAME.c, plus userspace/NAME/*.c if it has more files.
+.SECONDEXPANSION:
+$(BUILD)/bin/%: userspace/%.c $$(wildcard userspace/$$*/*.[ch]) $(wildcard userspace/*.h) uapi/linux/edu.h
 	@mkdir -p $(@D)
-	$(CC) $(USER_CFLAGS) -o $@ $< -lpthread
+	$(CC) $(USER_CFLAGS) -o $@ $(filter %.c,$^) -lpthread
 
 $(BUILD)/selftests/%: selftests/%.c $(TEST_HDRS) uapi/linux/edu.h
 	@mkdir -p $(@D)

@@ -60,7 +60,8 @@
  * against their capacity, backlog + 1, then the counters that tell why
  * connections wait or vanish.  On a terminal it clears the screen between
  * frames; to a pipe or a file it prints the frames one after another,
- * separated by a blank line.
+ * separated by a blank line.  That live view is edustat/watch.c; this
+ * file is the rest, and edustat/edustat.h what the two share.
  *
  * Exit status: 0; 1 a read error; 2 a usage error, no /proc/net/edutcp (the
  * module is not loaded), or a file whose format this edustat does not know.
@@ -71,23 +72,17 @@
 #include <errno.h>
 #include <limits.h>
 #include <netdb.h>
-#include <signal.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 #include <unistd.h>
 #include <arpa/inet.h>
 #include <netinet/in.h>
 #include <linux/edu.h>		/* after <netinet/in.h> */
+#include "edustat/edustat.h"
 
-#define EDU_TABLE	"/proc/net/edutcp"
 #define TCP_NCOLS	12	/* the columns of /proc/net/tcp */
-#define BAR_WIDTH	10
-#define CELL		96	/* a table cell; longer host names are cut */
-#define MAX_COUNTERS	64
-#define ARRAY_SIZE(a)	((int)(sizeof(a) / sizeof((a)[0])))
 
 static const char * const known_cols[] = {
 	"sl", "local_address", "rem_address", "st", "tx_queue", "rx_queue",
@@ -107,37 +102,11 @@ static const char * const state_names[] = {
 	[EDU_CLOSING] = "CLOSING",
 };
 
-/* What the watch view shows under the listeners. */
-static const char * const watch_counters[] = {
-	"ListenOverflows", "ListenDrops", "SynQueueDrops", "SynAckRetrans",
-};
-
-#define NWATCH		ARRAY_SIZE(watch_counters)
-
-struct row {
-	unsigned int	laddr, lport, raddr, rport, st, txq, rxq;
-	unsigned long	inode;	/* tr, tm->when, retrnsmt, uid, timeout: unused */
-	bool		has_queues;	/* the EDUTCP columns were there */
-	unsigned int	synq, synq_max, acceptq, acceptq_max, drops;
-	char		*users;		/* -p: the Process column */
-};
-
-struct table {
-	struct row	*rows;
-	int		n, cap;
-};
-
-struct counter {
-	char	name[64];
-	long	value;
-};
-
 enum { SHOW_CONN, SHOW_LISTEN, SHOW_ALL };
 
 static int show = SHOW_CONN;
 static bool numeric, resolve_hosts, procs;
-static const char *table_path = EDU_TABLE;
-static volatile sig_atomic_t stop;
+const char *table_path = EDU_TABLE;
 
 static void usage(FILE *out, int status)
 {
@@ -156,7 +125,7 @@ static void usage(FILE *out, int status)
 	exit(status);
 }
 
-static void *xrealloc(void *p, size_t size)
+void *xrealloc(void *p, size_t size)
 {
 	p = realloc(p, size);
 	if (!p) {
@@ -233,7 +202,7 @@ static bool parse_row(const char *line, int ncols, struct row *r)
 	return true;
 }
 
-static void read_table(struct table *t)
+void read_table(struct table *t)
 {
 	FILE *f = open_or_die(table_path);
 	char *line = NULL;
@@ -264,7 +233,7 @@ static void read_table(struct table *t)
 }
 
 /* The counters of FILE_stats: "EduTcp: Name..." then "EduTcp: value...". */
-static int read_counters(struct counter *c, bool must)
+int read_counters(struct counter *c, bool must)
 {
 	char *path, *names = NULL, *values = NULL, *sn, *sv, *n, *v;
 	size_t ns = 0, vs = 0;
@@ -342,7 +311,7 @@ static const char *service_name(unsigned int port)
 }
 
 /* "addr:port" into buf, numbers or names as the options say. */
-static void format_endpoint(char *buf, size_t size, unsigned int addr,
+void format_endpoint(char *buf, size_t size, unsigned int addr,
 			    unsigned int port)
 {
 	/* The file prints the address as the u32 it is in memory. */
@@ -577,146 +546,6 @@ static void print_summary(struct table *t)
 	printf("\n");
 	for (i = 0; i < nc; i++)
 		printf("%-20s %ld\n", c[i].name, c[i].value);
-}
-
-/* ---- -w ------------------------------------------------------------------ */
-
-static void show_cursor(void)
-{
-	fputs("\033[?25h", stdout);
-	fflush(stdout);
-}
-
-static void on_signal(int sig)
-{
-	(void)sig;
-	stop = 1;
-}
-
-/* "[####......] len/cap", the bar full exactly when the queue is full. */
-static void print_bar(FILE *out, const char *name, unsigned int len,
-		      unsigned int limit)
-{
-	unsigned int cap = limit + 1, fill, i;
-
-	fill = len >= cap ? BAR_WIDTH :
-	       (unsigned int)((unsigned long long)len * BAR_WIDTH / cap);
-	if (len && !fill)
-		fill = 1;
-	fprintf(out, "%s [", name);
-	for (i = 0; i < BAR_WIDTH; i++)
-		fputc(i < fill ? '#' : '.', out);
-	fprintf(out, "] %u/%u%s", len, cap, len > limit ? " full" : "");
-}
-
-static long counter_value(const struct counter *c, int nc, const char *name)
-{
-	int i;
-
-	for (i = 0; i < nc; i++)
-		if (!strcmp(c[i].name, name))
-			return c[i].value;
-	return -1;
-}
-
-/*
- * The counters are read right after the table, before anything slow (a
- * service name), so that the two tell of nearly the same moment.
- */
-static void watch_frame(FILE *out, struct table *t, int frame, int interval,
-			const struct counter *c0, int nc0)
-{
-	struct counter c[MAX_COUNTERS];
-	int i, nc = read_counters(c, false), nl = 0;
-	char local[CELL];
-	time_t now = time(NULL);
-	char when[32];
-
-	strftime(when, sizeof(when), "%H:%M:%S", localtime(&now));
-	fprintf(out, "edustat -w %s  every %d ms  frame %d  %s\n", table_path,
-		interval, frame, when);
-	fprintf(out,
-		"Queues against their capacity, backlog+1 (full when longer than the backlog).\n");
-	for (i = 0; i < t->n; i++) {
-		const struct row *r = &t->rows[i];
-
-		if (r->st != EDU_LISTEN)
-			continue;
-		format_endpoint(local, sizeof(local), r->laddr, r->lport);
-		if (!r->has_queues) {
-			fprintf(out, "%-21s  (no queue columns in this file)\n",
-				local);
-			nl++;
-			continue;
-		}
-		fprintf(out, "%-21s  backlog %-4u  ", local, r->acceptq_max);
-		print_bar(out, "SYN", r->synq, r->synq_max);
-		fprintf(out, "  ");
-		print_bar(out, "ACC", r->acceptq, r->acceptq_max);
-		fprintf(out, "  drops %u\n", r->drops);
-		nl++;
-	}
-	if (!nl)
-		fprintf(out, "(no EDUTCP listeners)\n");
-	for (i = 0; i < NWATCH; i++) {
-		long v = counter_value(c, nc, watch_counters[i]);
-		long v0 = counter_value(c0, nc0, watch_counters[i]);
-
-		if (v < 0)
-			fprintf(out, "%s%s -", i ? "  " : "", watch_counters[i]);
-		else
-			fprintf(out, "%s%s %ld", i ? "  " : "", watch_counters[i], v);
-		if (v > v0 && v0 >= 0)
-			fprintf(out, " (+%ld)", v - v0);
-	}
-	fprintf(out, "\n");
-}
-
-static int watch(int interval, int frames)
-{
-	bool tty = isatty(STDOUT_FILENO);
-	struct sigaction sa = { .sa_handler = on_signal };
-	struct counter c0[MAX_COUNTERS];
-	struct table t = { 0 };
-	int frame, nc0;
-
-	/* No SA_RESTART: the signal must cut the sleep short. */
-	sigaction(SIGINT, &sa, NULL);
-	sigaction(SIGTERM, &sa, NULL);
-	nc0 = read_counters(c0, false);
-	if (tty) {
-		/* Given back however edustat ends, e.g. when the module goes. */
-		atexit(show_cursor);
-		fputs("\033[?25l", stdout);
-	}
-	for (frame = 1; !stop && (!frames || frame <= frames); frame++) {
-		struct timespec ts = { interval / 1000,
-				       (interval % 1000) * 1000000L };
-		char *buf = NULL;
-		size_t size = 0;
-		FILE *out;
-
-		/* Built in memory and written at once: no flicker. */
-		read_table(&t);
-		out = open_memstream(&buf, &size);
-		if (!out)
-			exit(1);
-		watch_frame(out, &t, frame, interval, c0, nc0);
-		fclose(out);
-		if (tty)
-			fputs("\033[H\033[2J", stdout);
-		else if (frame > 1)
-			fputc('\n', stdout);
-		fputs(buf, stdout);
-		fflush(stdout);
-		free(buf);
-		if (frames && frame == frames)
-			break;
-		nanosleep(&ts, NULL);
-	}
-	fflush(stdout);
-	free(t.rows);
-	return 0;
 }
 
 /* ---- main ---------------------------------------------------------------- */
