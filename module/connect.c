@@ -65,7 +65,7 @@ static int edu_start_connect(struct sock *sk, const struct sockaddr_edu *usin)
 	edu_hash_estab(sk);
 	EDU_INC_STATS(net, EDU_MIB_ACTIVEOPENS);
 	es->rtt_start = jiffies;
-	edu_send_syn(sk);
+	edu_send_syn(sk, false);
 	edu_rtx_timer_arm(sk);
 	return 0;
 
@@ -237,7 +237,7 @@ void edu_connect_timeout(struct sock *sk)
 	trace_edutcp_retransmit(EDU_RTX_SYN, sk->sk_rcv_saddr, htons(sk->sk_num),
 				sk->sk_daddr, sk->sk_dport, es->retransmits);
 	EDU_INC_STATS(net, EDU_MIB_RETRANSSEGS);
-	edu_send_syn(sk);
+	edu_send_syn(sk, true);
 	es->rto = min(es->rto << 1, (unsigned long)EDU_RTO_MAX);
 	edu_rtx_timer_arm(sk);
 }

@@ -308,7 +308,7 @@ void edu_orphan_destroy(struct sock *sk);
 void edu_kill_orphans(struct net *net);
 
 /* output.c: segments out */
-int edu_send_syn(struct sock *sk);
+int edu_send_syn(struct sock *sk, bool resent);
 int edu_send_synack(struct net *net, const struct edu_request *req);
 void edu_send_ack(struct sock *sk);
 int edu_xmit_skb(struct sock *sk, struct sk_buff *skb);

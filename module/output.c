@@ -61,7 +61,7 @@ static void edu_fill_header(struct sk_buff *skb, __be16 sport, __be16 dport,
  * chosen) and send it.  Consumes @skb.
  */
 static int edu_xmit(struct net *net, struct sk_buff *skb, __be32 saddr,
-		    __be32 daddr, int oif)
+		    __be32 daddr, int oif, bool resent)
 {
 	struct tcphdr *th = tcp_hdr(skb);
 	unsigned int len = skb->len;
@@ -97,7 +97,13 @@ static int edu_xmit(struct net *net, struct sk_buff *skb, __be32 saddr,
 	ip_select_ident(net, skb, NULL);
 	skb->protocol = htons(ETH_P_IP);
 
-	EDU_INC_STATS(net, EDU_MIB_OUTSEGS);
+	/*
+	 * As Linux counts OutSegs: every segment but one that carries only
+	 * sequence space sent before (a retransmission, which RetransSegs
+	 * counts instead).
+	 */
+	if (!resent)
+		EDU_INC_STATS(net, EDU_MIB_OUTSEGS);
 	return ip_local_out(net, NULL, skb);
 }
 
@@ -110,7 +116,7 @@ static void edu_note_ack_sent(struct sock *sk, u16 window)
 	es->rcv_wnd = window;
 }
 
-static int edu_send_flags(struct sock *sk, u32 seq, u8 flags)
+static int edu_send_flags(struct sock *sk, u32 seq, u8 flags, bool resent)
 {
 	struct edu_sock *es = edu_sk(sk);
 	struct sk_buff *skb = edu_alloc_segment(GFP_ATOMIC);
@@ -123,7 +129,7 @@ static int edu_send_flags(struct sock *sk, u32 seq, u8 flags)
 	if (flags & TCPHDR_ACK)
 		edu_note_ack_sent(sk, window);
 	return edu_xmit(sock_net(sk), skb, sk->sk_rcv_saddr, sk->sk_daddr,
-			sk->sk_bound_dev_if);
+			sk->sk_bound_dev_if, resent);
 }
 
 /*
@@ -152,7 +158,7 @@ int edu_xmit_skb(struct sock *sk, struct sk_buff *skb)
 		tcp_hdr(nskb)->psh = 1;
 	edu_note_ack_sent(sk, window);
 	return edu_xmit(sock_net(sk), nskb, sk->sk_rcv_saddr, sk->sk_daddr,
-			sk->sk_bound_dev_if);
+			sk->sk_bound_dev_if, before(cb->seq, es->snd_nxt));
 }
 
 /*
@@ -161,24 +167,25 @@ int edu_xmit_skb(struct sock *sk, struct sk_buff *skb)
  */
 void edu_send_probe(struct sock *sk)
 {
-	edu_send_flags(sk, edu_sk(sk)->snd_una - 1, TCPHDR_ACK);
+	edu_send_flags(sk, edu_sk(sk)->snd_una - 1, TCPHDR_ACK, false);
 }
 
 /* The SYN of an active open, first or retransmitted. */
-int edu_send_syn(struct sock *sk)
+int edu_send_syn(struct sock *sk, bool resent)
 {
-	return edu_send_flags(sk, edu_sk(sk)->iss, TCPHDR_SYN);
+	return edu_send_flags(sk, edu_sk(sk)->iss, TCPHDR_SYN, resent);
 }
 
 void edu_send_ack(struct sock *sk)
 {
-	edu_send_flags(sk, edu_sk(sk)->snd_nxt, TCPHDR_ACK);
+	edu_send_flags(sk, edu_sk(sk)->snd_nxt, TCPHDR_ACK, false);
 }
 
 /* Abort a connection we own: RST at our next sequence number. */
 void edu_send_active_reset(struct sock *sk)
 {
-	if (!edu_send_flags(sk, edu_sk(sk)->snd_nxt, TCPHDR_RST | TCPHDR_ACK))
+	if (!edu_send_flags(sk, edu_sk(sk)->snd_nxt, TCPHDR_RST | TCPHDR_ACK,
+			    false))
 		EDU_INC_STATS(sock_net(sk), EDU_MIB_OUTRSTS);
 }
 
@@ -191,7 +198,8 @@ int edu_send_synack(struct net *net, const struct edu_request *req)
 		return -ENOBUFS;
 	edu_fill_header(skb, req->lport, req->rport, req->snt_isn,
 			req->rcv_isn + 1, TCPHDR_SYN | TCPHDR_ACK, req->window);
-	return edu_xmit(net, skb, req->laddr, req->raddr, 0);
+	/* Linux counts every SYN-ACK in OutSegs (tcp_make_synack()). */
+	return edu_xmit(net, skb, req->laddr, req->raddr, 0, false);
 }
 
 /*
@@ -218,6 +226,6 @@ void edu_send_reset(struct net *net, struct sk_buff *skb)
 	else
 		edu_fill_header(rst, th->dest, th->source, 0, cb->end_seq,
 				TCPHDR_RST | TCPHDR_ACK, 0);
-	if (!edu_xmit(net, rst, iph->daddr, iph->saddr, 0))
+	if (!edu_xmit(net, rst, iph->daddr, iph->saddr, 0, false))
 		EDU_INC_STATS(net, EDU_MIB_OUTRSTS);
 }

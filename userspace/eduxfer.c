@@ -9,9 +9,10 @@
  *	close.  With -e, echo every byte back.  -d MS sleeps MS milliseconds
  *	before the first read, so the sender's and receiver's queues fill.
  *
- *   eduxfer [-n BYTES] [-j CONNS] [-e] [-4] ADDR PORT
+ *   eduxfer [-n BYTES] [-j CONNS] [-e] [-w MS] [-4] ADDR PORT
  *	Connect CONNS times at once (default 1) and send BYTES bytes on each
- *	(default 1 MiB), a pattern that differs per connection.  Without -e:
+ *	(default 1 MiB), a pattern that differs per connection; -w MS waits
+ *	that long between connect() and the first byte.  Without -e:
  *	shut the sending half, read the sink's line and compare it with the
  *	sum of what was sent.  With -e: read the echo back while sending and
  *	compare it byte by byte.  Prints "ok ..." or "FAIL ...", exits 0 only
@@ -38,7 +39,7 @@
 #define PATTERN_LEN	65521	/* a prime: no power-of-two shift hides */
 #define BUF_LEN		(256 * 1024)
 
-static int opt_inet, opt_echo, opt_conns = 1, opt_delay_ms;
+static int opt_inet, opt_echo, opt_conns = 1, opt_delay_ms, opt_wait_ms;
 static long long opt_bytes = 1 << 20;
 static struct sockaddr_in opt_addr;
 
@@ -332,6 +333,8 @@ static void *client_thread(void *arg)
 		close(fd);
 		return NULL;
 	}
+	if (opt_wait_ms)
+		usleep(opt_wait_ms * 1000);
 	c->ok = opt_echo ? echo_client(fd, c->id) : sink_client(fd, c->id);
 	close(fd);
 	c->secs = now() - t0;
@@ -362,7 +365,7 @@ static void usage(void)
 {
 	fprintf(stderr,
 		"usage: eduxfer -l [-e] [-k N] [-d MS] [-4] ADDR PORT\n"
-		"       eduxfer [-n BYTES] [-j CONNS] [-e] [-4] ADDR PORT\n");
+		"       eduxfer [-n BYTES] [-j CONNS] [-e] [-w MS] [-4] ADDR PORT\n");
 	exit(2);
 }
 
@@ -370,7 +373,7 @@ int main(int argc, char **argv)
 {
 	int opt, listen_mode = 0, nconns = 1;
 
-	while ((opt = getopt(argc, argv, "lek:d:n:j:4")) != -1) {
+	while ((opt = getopt(argc, argv, "lek:d:n:j:w:4")) != -1) {
 		switch (opt) {
 		case 'l':
 			listen_mode = 1;
@@ -389,6 +392,9 @@ int main(int argc, char **argv)
 			break;
 		case 'j':
 			opt_conns = atoi(optarg);
+			break;
+		case 'w':
+			opt_wait_ms = atoi(optarg);
 			break;
 		case '4':
 			opt_inet = 1;
