@@ -15,15 +15,20 @@
 #  2. that connection aborted by the client (SO_LINGER 0, then close():
 #     an RST, from ESTABLISHED straight to CLOSE, whatever orderly
 #     teardown does): client EstabResets +1, OutRsts +1, OutSegs +1,
-#     CurrEstab -1; server EstabResets +1, InSegs +1, CurrEstab -1;
+#     CurrEstab -1 and AbortOnData +1 (Linux's name for a zero-linger
+#     close, __tcp_close(); its AbortOnLinger is for TCP_LINGER2 < 0 in
+#     FIN_WAIT2); server EstabResets +1, InSegs +1, CurrEstab -1;
 #  3. a connect() to a port nobody listens on: client ActiveOpens +1,
 #     AttemptFails +1, OutSegs +1, InSegs +1; server InSegs +1, OutSegs
 #     +1, OutRsts +1;
 #  4. with syn_retries=1, a connect() into a black hole: client
-#     ActiveOpens +1, OutSegs +1, RetransSegs +1, AttemptFails +1.  A
-#     retransmitted SYN is RetransSegs only: Linux's OutSegs leaves out
-#     segments that carry nothing new (__tcp_transmit_skb() counts one
-#     only when it goes past snd_nxt or occupies no sequence space);
+#     ActiveOpens +1, OutSegs +1, RetransSegs +1, AttemptFails +1,
+#     Timeouts +2 (the SYN's timer fired twice: tcp_retransmit_timer()
+#     counts each expiry, the last one too) and AbortOnTimeout +1
+#     (tcp_write_err()).  A retransmitted SYN is RetransSegs only:
+#     Linux's OutSegs leaves out segments that carry nothing new
+#     (__tcp_transmit_skb() counts one only when it goes past snd_nxt or
+#     occupies no sequence space);
 #  5. a connect() given up in SYN_SENT: with 300 ms of netem delay on the
 #     server's side, the client closes its socket before the SYN-ACK
 #     arrives, answers that SYN-ACK with an RST, and the RST (in window:
@@ -37,13 +42,27 @@
 #     server InSegs +2, OutSegs +2, SyncookiesSent +1, SyncookiesFailed
 #     +1, OutRsts +1 (the bad ACK is reset), SyncookiesRecv and
 #     PassiveOpens 0; client InSegs +1 (that RST, which nothing answers);
-#  7. the same SYN twice, as from a client whose SYN-ACK was lost: the
-#     second one finds its request and the SYN-ACK is sent again
-#     (tcp_check_req() -> inet_rtx_syn_ack()): server InSegs +2, OutSegs
-#     +2, RetransSegs +1, SynAckRetrans +1.  The request's own SYN-ACK
-#     timer (1 s, 2 s...) may add its own: its count, the row's
-#     retrnsmt, is added to OutSegs, RetransSegs and SynAckRetrans.  Its
-#     request stays for a minute, resending: this step comes last.
+#  7. close() with unread data: the client sends 1000 bytes the server
+#     never reads, then the server's process exits: its connection is
+#     reset (tcp_close(): "data was lost"): server AbortOnClose +1,
+#     OutRsts +1, OutSegs +1, EstabResets +1, CurrEstab -1; client InSegs
+#     +1, EstabResets +1, CurrEstab -1;
+#  8. the same SYN twice, as from a client whose SYN-ACK was lost, to a
+#     new listener: the second one finds its request and the SYN-ACK is
+#     sent again (tcp_check_req() -> inet_rtx_syn_ack()): server InSegs
+#     +2, OutSegs +2, RetransSegs +1, SynAckRetrans +1.  The request's own
+#     SYN-ACK timer (1 s, 2 s...) may add its own: its count T, the row's
+#     retrnsmt, is added to OutSegs, RetransSegs and SynAckRetrans, and
+#     each expiry is one of Timeouts (tcp_syn_ack_timeout()), so Timeouts
+#     +T.  Its request stays for a minute, resending: no step after it
+#     counts the server's segments exactly;
+#  9. data, where exact numbers depend on timing, so only "at least one":
+#     a receiver that sleeps 3 s while 2 MiB come closes its window, and
+#     the sender probes it (client WinProbe >= 1, tcp_send_probe0());
+#     with netem sending every fifth segment of the client's ahead of the
+#     four before it, segments arrive out of order and wait in the
+#     server's out-of-order queue (server OFOQueue >= 1,
+#     tcp_data_queue_ofo()).  Both transfers must arrive whole.
 # docs/edutcp-stats.md maps every counter to the test that provokes it.
 cd "$(dirname "$0")/.." || exit 1
 set -u
@@ -51,11 +70,15 @@ set -u
 . selftests/net_lib.sh
 
 LPORT=8300
+XPORT=8301
 CLOSED=8399
+XFER=build/bin/eduxfer
+# Every counter each step checks: those not expected to move must not.
 NAMES="ActiveOpens PassiveOpens AttemptFails EstabResets CurrEstab InSegs
 OutSegs RetransSegs OutRsts SynAckRetrans SyncookiesSent SyncookiesRecv
-SyncookiesFailed"
-# Step 6's SYN: one source, port and sequence number (edusynflood's -S
+SyncookiesFailed AbortOnData AbortOnClose AbortOnLinger AbortOnMemory
+AbortOnTimeout Timeouts"
+# Step 8's SYN: one source, port and sequence number (edusynflood's -S
 # seed fixes the number).
 SPOOF1=10.99.128.9
 SPOOF1_PORT=4000
@@ -129,7 +152,44 @@ abandoned() {
 	return 1
 }
 
-# timer_rtx FAM: how many times the SYN-ACK timer has resent step 6's
+# count_rx NS FAM BYTES [tx]: how many ESTABLISHED rows on $LPORT (either
+# end) have BYTES in rx_queue, or in tx_queue with "tx".
+count_rx() {
+	local n=0 want q
+	local -a r
+	printf -v want '%08X' "$3"
+	while read -r -a r; do
+		[ "${r[3]:-}" = 01 ] || continue
+		[ "${r[1]: -5}" = ":$(hexport "$LPORT")" ] || [ "${r[2]: -5}" = ":$(hexport "$LPORT")" ] || continue
+		if [ "${4:-}" = tx ]; then q=${r[4]%:*}; else q=${r[4]#*:}; fi
+		[ "$q" = "$want" ] && n=$((n + 1))
+	done <<< "$(rows "$1" "$2")"
+	echo "$n"
+}
+
+# xfer FAM OUT SERVER_ARGS -- CLIENT_ARGS: one eduxfer transfer from the
+# client to a sink in the server namespace, on $XPORT; its verdict.
+xfer() {
+	local fam=$1 out=$2 rc
+	local -a sargs=()
+	shift 2
+	while [ "$1" != -- ]; do
+		sargs+=("$1")
+		shift
+	done
+	shift
+	# shellcheck disable=SC2046
+	bg "$out.srv" "$NS_S" "$XFER" $(fam_opt "$fam") -l "${sargs[@]}" "$SRV" "$XPORT"
+	wait_line "$out.srv" '^listening' 10 || { cat "$out.srv"; return 1; }
+	# shellcheck disable=SC2046
+	nsx "$NS_C" timeout 60 "$XFER" $(fam_opt "$fam") "$@" "$SRV" "$XPORT" > "$out" 2>&1
+	rc=$?
+	cat "$out"
+	bg_kill "$BG_LAST"
+	return "$rc"
+}
+
+# timer_rtx FAM: how many times the SYN-ACK timer has resent step 8's
 # SYN-ACK: the retrnsmt column of its request's row (num_timeout in both
 # families; a SYN-ACK resent for a retransmitted SYN is not in it).
 timer_rtx() {
@@ -138,7 +198,7 @@ timer_rtx() {
 	echo $((16#${r[6]:-ffffffff}))
 }
 
-# syn_again FAM: step 6's deltas, plus what the request's SYN-ACK timer
+# syn_again FAM: step 8's deltas, plus what the request's SYN-ACK timer
 # (1 s, then 2 s...) may have resent meanwhile: under TCG two program
 # starts can take that long.  The row is read before and after the
 # counters, and only a reading that the timer did not cross counts.
@@ -146,7 +206,7 @@ syn_again() {
 	local fam=$1 n t0 t1 out=''
 	for n in 1 2 3 4 5; do
 		t0=$(timer_rtx "$fam")
-		out=$(deltas "$fam" server "InSegs=2 OutSegs=$((2 + t0)) RetransSegs=$((1 + t0)) SynAckRetrans=$((1 + t0))") &&
+		out=$(deltas "$fam" server "InSegs=2 OutSegs=$((2 + t0)) RetransSegs=$((1 + t0)) SynAckRetrans=$((1 + t0)) Timeouts=$t0") &&
 			[ "$(timer_rtx "$fam")" = "$t0" ] && { echo "timer: $t0"; return 0; }
 		t1=$(timer_rtx "$fam")
 		[ "$t1" = "$t0" ] && [ "$n" -ge 3 ] && break
@@ -191,8 +251,8 @@ counters_body() {
 	wait_line "$t/hold" '^(aborted|error)' 5
 	t_check "$fam: the client aborted the connection" has_line "$t/hold" '^aborted'
 	wait_until 5 settled "$fam" server EstabResets 1
-	t_check "$fam: abort: client EstabResets +1, OutRsts +1, OutSegs +1, CurrEstab -1" \
-		deltas "$fam" client "EstabResets=1 OutRsts=1 OutSegs=1 CurrEstab=-1"
+	t_check "$fam: abort: client EstabResets +1, OutRsts +1, OutSegs +1, CurrEstab -1, AbortOnData +1" \
+		deltas "$fam" client "EstabResets=1 OutRsts=1 OutSegs=1 CurrEstab=-1 AbortOnData=1"
 	t_check "$fam: abort: server EstabResets +1, InSegs +1, CurrEstab -1" \
 		deltas "$fam" server "EstabResets=1 InSegs=1 CurrEstab=-1"
 
@@ -213,8 +273,8 @@ counters_body() {
 	# too (tcp_retransmit_skb()); EDUTCP's counts SYN-ACKs only.
 	syn_rtx=0
 	[ "$fam" = edu ] || syn_rtx=1
-	t_check "$fam: timeout: client ActiveOpens +1, OutSegs +1, RetransSegs +1, AttemptFails +1" \
-		deltas "$fam" client "ActiveOpens=1 OutSegs=1 RetransSegs=1 AttemptFails=1 SynAckRetrans=$syn_rtx"
+	t_check "$fam: timeout: client ActiveOpens +1, OutSegs +1, RetransSegs +1, AttemptFails +1, Timeouts +2, AbortOnTimeout +1" \
+		deltas "$fam" client "ActiveOpens=1 OutSegs=1 RetransSegs=1 AttemptFails=1 SynAckRetrans=$syn_rtx Timeouts=2 AbortOnTimeout=1"
 
 	# --- 5. a connect() abandoned in SYN_SENT --------------------------
 	t_check "$fam: netem delay 300ms on the server's side" \
@@ -250,8 +310,27 @@ counters_body() {
 	t_check "$fam: cookies: client InSegs +1 (the RST, unanswered)" \
 		deltas "$fam" client "InSegs=1"
 
-	# --- 7. a retransmitted SYN ----------------------------------------
+	# --- 7. close() with data unread ------------------------------------
+	# shellcheck disable=SC2046
+	bg "$t/hold2" "$NS_C" "$HELPERS/edu_hold" $(fam_opt "$fam") -s 1000 "$SRV" "$LPORT"
+	wait_line "$t/hold2" '^(sent|error)' 10
+	t_check "$fam: a client connected and sent 1000 bytes" has_line "$t/hold2" '^sent 1000'
+	# Once the server holds the bytes and the client has their ACK,
+	# nothing moves until the server's process goes.
+	wait_until 5 eq_cmd 1 count_rx "$NS_S" "$fam" 1000
+	wait_until 5 eq_cmd 1 count_rx "$NS_C" "$fam" 0 tx
+	baseline "$fam"
+	bg_kill "$LISTENER_PID"
+	wait_until 5 settled "$fam" client EstabResets 1
+	t_check "$fam: unread: server AbortOnClose +1, OutRsts +1, OutSegs +1, EstabResets +1, CurrEstab -1" \
+		deltas "$fam" server "AbortOnClose=1 OutRsts=1 OutSegs=1 EstabResets=1 CurrEstab=-1"
+	t_check "$fam: unread: client InSegs +1, EstabResets +1, CurrEstab -1" \
+		deltas "$fam" client "InSegs=1 EstabResets=1 CurrEstab=-1"
+
+	# --- 8. a retransmitted SYN ----------------------------------------
 	fam_sysctl "$NS_S" "$fam" syncookies 1
+	start_listener "$fam" "$NS_S" "$t/listener2" -b 8 "$SRV" "$LPORT"
+	t_check "$fam: a new listener on $LPORT" has_line "$t/listener2" '^listening'
 	baseline "$fam"
 	t_check "$fam: the same SYN sent twice" nsx "$NS_C" sh -c \
 		"$FLOOD -P $proto -n 1 -S 7 -s $SPOOF1 -p $SPOOF1_PORT $SRV:$LPORT &&
@@ -259,6 +338,20 @@ counters_body() {
 	wait_until 5 settled "$fam" server InSegs 2
 	t_check "$fam: SYN again: server InSegs +2, OutSegs +2, RetransSegs +1, SynAckRetrans +1 (+ the timer's)" \
 		syn_again "$fam"
+
+	# --- 9. a zero window, and segments out of order ------------------
+	baseline "$fam"
+	t_check "$fam: a receiver asleep for 3 s: 2 MiB still arrive" \
+		xfer "$fam" "$t/win" -d 3000 -- -n 2097152
+	t_check "$fam: ... the sender probed the zero window (WinProbe >= 1)" \
+		expect_ge "$(delta "$fam" client WinProbe)" 1
+	t_check "$fam: netem: every fifth segment of the client's goes first" \
+		nsx "$NS_C" tc qdisc add dev veth-c root netem delay 20ms reorder 100% gap 5
+	baseline "$fam"
+	t_check "$fam: 256 KiB through the reordering arrive whole" \
+		xfer "$fam" "$t/ofo" -- -n 262144
+	t_check "$fam: ... some of them out of order (server OFOQueue >= 1)" \
+		expect_ge "$(delta "$fam" server OFOQueue)" 1
 
 	topo_down
 }

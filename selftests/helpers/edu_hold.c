@@ -2,11 +2,12 @@
 /*
  * edu_hold - one connection, held open until a signal says how to end it.
  *
- *	edu_hold [-4] [-t SECS] ADDR PORT
+ *	edu_hold [-4] [-s BYTES] [-t SECS] ADDR PORT
  *
  * Connects (blocking) to ADDR:PORT over AF_EDU, or AF_INET/TCP with -4
  * (the oracle), and prints "connected port P" (P: the local port), or
- * "error connect: ENAME" and exits 1.  Then it waits for:
+ * "error connect: ENAME" and exits 1.  With -s it then sends BYTES bytes
+ * (blocking) and prints "sent BYTES".  Then it waits for:
  *	SIGUSR1		an abortive close: SO_LINGER {on, 0 s}, then close().
  *			TCP then sends an RST and goes from ESTABLISHED
  *			straight to CLOSE (tcp_close() -> tcp_disconnect()),
@@ -31,8 +32,9 @@
 static void usage(void)
 {
 	fprintf(stderr,
-		"usage: edu_hold [-4] [-t SECS] ADDR PORT\n"
-		"  -4  AF_INET/TCP instead of AF_EDU   -t  give up after SECS (120)\n"
+		"usage: edu_hold [-4] [-s BYTES] [-t SECS] ADDR PORT\n"
+		"  -4  AF_INET/TCP instead of AF_EDU   -s  send BYTES once connected\n"
+		"  -t  give up after SECS (120)\n"
 		"  SIGUSR1 aborts the connection (RST); SIGTERM exits\n");
 	exit(2);
 }
@@ -52,12 +54,16 @@ int main(int argc, char **argv)
 	struct sockaddr_in addr, me;
 	socklen_t len = sizeof(me);
 	sigset_t mask;
-	int fd, c, sig;
+	int fd, c, sig, nsend = 0;
+	char buf[4096] = { 0 };
 
-	while ((c = getopt(argc, argv, "4t:")) != -1) {
+	while ((c = getopt(argc, argv, "4s:t:")) != -1) {
 		switch (c) {
 		case '4':
 			fam.edu = 0;
+			break;
+		case 's':
+			nsend = atoi(optarg);
 			break;
 		case 't':
 			limit.tv_sec = atoi(optarg);
@@ -89,6 +95,17 @@ int main(int argc, char **argv)
 	}
 	getsockname(fd, (struct sockaddr *)&me, &len);
 	printf("connected port %u\n", ntohs(me.sin_port));
+	for (c = nsend; c > 0; ) {
+		ssize_t n = send(fd, buf, c < (int)sizeof(buf) ? c : (int)sizeof(buf), 0);
+
+		if (n < 0) {
+			printf("error send: %s\n", errname(errno));
+			return 1;
+		}
+		c -= n;
+	}
+	if (nsend)
+		printf("sent %d\n", nsend);
 
 	sig = sigtimedwait(&mask, NULL, &limit);
 	if (sig != SIGUSR1) {
