@@ -209,13 +209,20 @@ int edu_release(struct socket *sock)
 	case TCP_CLOSE:
 		break;
 	case TCP_SYN_SENT:
-		edu_done(sk);
+		/*
+		 * Given up before the handshake ended: CLOSE without counting
+		 * a failed attempt, as tcp_close() does (no tcp_done()); the
+		 * SYN-ACK, if it comes, meets a closed port and an RST.
+		 */
+		edu_set_state(sk, TCP_CLOSE);
+		sk_stop_timer(sk, &edu_sk(sk)->rtx_timer);
 		break;
 	default:
 		if (edu_drop_unread(sk))
 			edu_abort(sk, EDU_MIB_ABORTONCLOSE);
 		else if (sock_flag(sk, SOCK_LINGER) && !sk->sk_lingertime)
-			edu_abort(sk, EDU_MIB_ABORTONLINGER);
+			/* Linux counts this one as TCPAbortOnData, too. */
+			edu_abort(sk, EDU_MIB_ABORTONDATA);
 		else if (edu_close_state(sk))
 			edu_send_fin(sk);
 		/* SO_LINGER with a time: wait for our FIN to be taken. */

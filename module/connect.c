@@ -228,7 +228,10 @@ void edu_connect_timeout(struct sock *sk)
 	struct edu_sock *es = edu_sk(sk);
 	struct net *net = sock_net(sk);
 
+	/* As tcp_retransmit_timer() counts a SYN's timeouts too. */
+	EDU_INC_STATS(net, EDU_MIB_TIMEOUTS);
 	if (es->retransmits >= READ_ONCE(edu_pernet(net)->sysctl_syn_retries)) {
+		EDU_INC_STATS(net, EDU_MIB_ABORTONTIMEOUT);
 		WRITE_ONCE(sk->sk_err, ETIMEDOUT);
 		edu_done(sk);
 		return;

@@ -468,8 +468,10 @@ static void edu_check_req(struct sock *sk, struct edu_request *req,
 
 	/* A retransmitted SYN: our SYN-ACK was lost, send it again. */
 	if (cb->flags == TCPHDR_SYN && cb->seq == req->rcv_isn) {
-		if (!edu_send_synack(net, req))
+		if (!edu_send_synack(net, req)) {
 			EDU_INC_STATS(net, EDU_MIB_SYNACKRETRANS);
+			EDU_INC_STATS(net, EDU_MIB_RETRANSSEGS);
+		}
 		return;
 	}
 	if ((cb->flags & TCPHDR_ACK) && cb->ack_seq != req->snt_isn + 1) {
@@ -479,7 +481,11 @@ static void edu_check_req(struct sock *sk, struct edu_request *req,
 	if (cb->seq != req->rcv_isn + 1)
 		return;		/* out of window */
 	if (cb->flags & (TCPHDR_RST | TCPHDR_SYN)) {
-		/* The peer gave up, or started over: forget the request. */
+		/*
+		 * The peer gave up, or started over: forget the request, an
+		 * attempt that failed (tcp_check_req()'s embryonic reset).
+		 */
+		EDU_INC_STATS(net, EDU_MIB_ATTEMPTFAILS);
 		if (!(cb->flags & TCPHDR_RST))
 			edu_send_reset(net, skb);
 		edu_synq_unlink(sk, req, EDU_TQ_RESET);

@@ -133,7 +133,6 @@ static const char * const edu_mib_names[EDU_MIB_MAX] = {
 	[EDU_MIB_SYNCOOKIESRECV]	= "SyncookiesRecv",
 	[EDU_MIB_ABORTONDATA]		= "AbortOnData",
 	[EDU_MIB_ABORTONCLOSE]		= "AbortOnClose",
-	[EDU_MIB_ABORTONLINGER]		= "AbortOnLinger",
 	[EDU_MIB_ABORTONMEMORY]		= "AbortOnMemory",
 	[EDU_MIB_ABORTONTIMEOUT]	= "AbortOnTimeout",
 	[EDU_MIB_FASTRETRANS]		= "FastRetrans",

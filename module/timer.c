@@ -73,11 +73,12 @@ static void edu_retransmit_timeout(struct sock *sk)
 {
 	struct edu_sock *es = edu_sk(sk);
 
+	/* Linux counts every expiry, the last one too (TCPTimeouts). */
+	EDU_INC_STATS(sock_net(sk), EDU_MIB_TIMEOUTS);
 	if (es->retransmits >= edu_retries(sk)) {
 		edu_timeout(sk);
 		return;
 	}
-	EDU_INC_STATS(sock_net(sk), EDU_MIB_TIMEOUTS);
 	es->retransmits++;
 	/* What was in flight is presumed lost: recover from the oldest. */
 	es->in_recovery = true;
