@@ -43,7 +43,8 @@
 #     +1, OutRsts +1 (the bad ACK is reset), SyncookiesRecv and
 #     PassiveOpens 0; client InSegs +1 (that RST, which nothing answers);
 #  7. close() with unread data: the client sends 1000 bytes the server
-#     never reads, then the server's process exits: its connection is
+#     never reads (its row shows them as rx_queue, and 0 in the listener
+#     columns), then the server's process exits: its connection is
 #     reset (tcp_close(): "data was lost"): server AbortOnClose +1,
 #     OutRsts +1, OutSegs +1, EstabResets +1, CurrEstab -1; client InSegs
 #     +1, EstabResets +1, CurrEstab -1;
@@ -189,6 +190,19 @@ xfer() {
 	return "$rc"
 }
 
+# unread_row FAM: the server's row of step 7's connection shows the 1000
+# unread bytes as rx_queue and, on EDUTCP, 0 in the five queue columns,
+# which belong to listeners (docs/proc-edutcp.md).
+unread_row() {
+	local line
+	local -a r
+	line=$(rows_where "$NS_S" "$1" 01 "$LPORT" - | grep ':000003E8 ')
+	echo "$line"
+	read -r -a r <<< "$line"
+	[ -n "$line" ] || return 1
+	[ "$1" = tcp ] || [ "${r[*]: -5}" = "0 0 0 0 0" ]
+}
+
 # timer_rtx FAM: how many times the SYN-ACK timer has resent step 8's
 # SYN-ACK: the retrnsmt column of its request's row (num_timeout in both
 # families; a SYN-ACK resent for a retransmitted SYN is not in it).
@@ -319,6 +333,8 @@ counters_body() {
 	# nothing moves until the server's process goes.
 	wait_until 5 eq_cmd 1 count_rx "$NS_S" "$fam" 1000
 	wait_until 5 eq_cmd 1 count_rx "$NS_C" "$fam" 0 tx
+	t_check "$fam: its row on the server: rx_queue 1000, no listener columns" \
+		unread_row "$fam"
 	baseline "$fam"
 	bg_kill "$LISTENER_PID"
 	wait_until 5 settled "$fam" client EstabResets 1
