@@ -181,9 +181,9 @@ xfer() {
 	shift
 	# shellcheck disable=SC2046
 	bg "$out.srv" "$NS_S" "$XFER" $(fam_opt "$fam") -l "${sargs[@]}" "$SRV" "$XPORT"
-	wait_line "$out.srv" '^listening' 10 || { cat "$out.srv"; return 1; }
+	wait_line "$out.srv" '^listening' $((10 * T_SLOW)) || { cat "$out.srv"; return 1; }
 	# shellcheck disable=SC2046
-	nsx "$NS_C" timeout 60 "$XFER" $(fam_opt "$fam") "$@" "$SRV" "$XPORT" > "$out" 2>&1
+	nsx "$NS_C" timeout $((60 * T_SLOW)) "$XFER" $(fam_opt "$fam") "$@" "$SRV" "$XPORT" > "$out" 2>&1
 	rc=$?
 	cat "$out"
 	bg_kill "$BG_LAST"
@@ -248,12 +248,12 @@ counters_body() {
 	# shellcheck disable=SC2046
 	bg "$t/hold" "$NS_C" "$HELPERS/edu_hold" $(fam_opt "$fam") "$SRV" "$LPORT"
 	hold=$BG_LAST
-	wait_line "$t/hold" '^(connected|error)' 10
+	wait_line "$t/hold" '^(connected|error)' $((10 * T_SLOW))
 	t_check "$fam: a client connected" has_line "$t/hold" '^connected'
 	# The client is ESTABLISHED once the SYN-ACK is in; the server's child
 	# once the final ACK is.
-	wait_until 5 settled "$fam" server PassiveOpens 1
-	wait_line "$t/listener" '^accepted 1$' 5
+	wait_until $((5 * T_SLOW)) settled "$fam" server PassiveOpens 1
+	wait_line "$t/listener" '^accepted 1$' $((5 * T_SLOW))
 	t_check "$fam: handshake: client ActiveOpens +1, OutSegs +2, InSegs +1, CurrEstab +1" \
 		deltas "$fam" client "ActiveOpens=1 OutSegs=2 InSegs=1 CurrEstab=1"
 	t_check "$fam: handshake: server PassiveOpens +1, InSegs +2, OutSegs +1, CurrEstab +1" \
@@ -262,9 +262,9 @@ counters_body() {
 	# --- 2. the client aborts it ---------------------------------------
 	baseline "$fam"
 	kill -USR1 "$hold"
-	wait_line "$t/hold" '^(aborted|error)' 5
+	wait_line "$t/hold" '^(aborted|error)' $((5 * T_SLOW))
 	t_check "$fam: the client aborted the connection" has_line "$t/hold" '^aborted'
-	wait_until 5 settled "$fam" server EstabResets 1
+	wait_until $((5 * T_SLOW)) settled "$fam" server EstabResets 1
 	t_check "$fam: abort: client EstabResets +1, OutRsts +1, OutSegs +1, CurrEstab -1, AbortOnData +1" \
 		deltas "$fam" client "EstabResets=1 OutRsts=1 OutSegs=1 CurrEstab=-1 AbortOnData=1"
 	t_check "$fam: abort: server EstabResets +1, InSegs +1, CurrEstab -1" \
@@ -296,7 +296,7 @@ counters_body() {
 	baseline "$fam"
 	# -w 50: the client gives up after 50 ms, long before the SYN-ACK.
 	t_check "$fam: a connect() abandoned in SYN_SENT" abandoned "$fam" "$t/abandoned"
-	wait_until 5 settled "$fam" server InSegs 2
+	wait_until $((5 * T_SLOW)) settled "$fam" server InSegs 2
 	t_check "$fam: abandoned: client ActiveOpens +1, OutSegs +2, InSegs +1, OutRsts +1" \
 		deltas "$fam" client "ActiveOpens=1 OutSegs=2 InSegs=1 OutRsts=1"
 	t_check "$fam: abandoned: server InSegs +2, OutSegs +1, AttemptFails +1" \
@@ -313,31 +313,31 @@ counters_body() {
 	baseline "$fam"
 	t_check "$fam: a SYN from a spoofed address sent" \
 		nsx "$NS_C" "$FLOOD" -P "$proto" -n 1 -s "$SPOOF_NET" "$SRV:$LPORT"
-	wait_until 5 settled "$fam" server SyncookiesSent 1
+	wait_until $((5 * T_SLOW)) settled "$fam" server SyncookiesSent 1
 	# edusynflood's ACK acknowledges a random number: not the cookie.
 	t_check "$fam: an ACK with a wrong cookie sent" \
 		nsx "$NS_C" "$FLOOD" -P "$proto" -f A -n 1 -s "$CLI" "$SRV:$LPORT"
-	wait_until 5 settled "$fam" server SyncookiesFailed 1
+	wait_until $((5 * T_SLOW)) settled "$fam" server SyncookiesFailed 1
 	t_check "$fam: cookies: server InSegs +2, OutSegs +2, SyncookiesSent +1, SyncookiesFailed +1, OutRsts +1" \
 		deltas "$fam" server "InSegs=2 OutSegs=2 SyncookiesSent=1 SyncookiesFailed=1 OutRsts=1"
-	wait_until 5 settled "$fam" client InSegs 1
+	wait_until $((5 * T_SLOW)) settled "$fam" client InSegs 1
 	t_check "$fam: cookies: client InSegs +1 (the RST, unanswered)" \
 		deltas "$fam" client "InSegs=1"
 
 	# --- 7. close() with data unread ------------------------------------
 	# shellcheck disable=SC2046
 	bg "$t/hold2" "$NS_C" "$HELPERS/edu_hold" $(fam_opt "$fam") -s 1000 "$SRV" "$LPORT"
-	wait_line "$t/hold2" '^(sent|error)' 10
+	wait_line "$t/hold2" '^(sent|error)' $((10 * T_SLOW))
 	t_check "$fam: a client connected and sent 1000 bytes" has_line "$t/hold2" '^sent 1000'
 	# Once the server holds the bytes and the client has their ACK,
 	# nothing moves until the server's process goes.
-	wait_until 5 eq_cmd 1 count_rx "$NS_S" "$fam" 1000
-	wait_until 5 eq_cmd 1 count_rx "$NS_C" "$fam" 0 tx
+	wait_until $((5 * T_SLOW)) eq_cmd 1 count_rx "$NS_S" "$fam" 1000
+	wait_until $((5 * T_SLOW)) eq_cmd 1 count_rx "$NS_C" "$fam" 0 tx
 	t_check "$fam: its row on the server: rx_queue 1000, no listener columns" \
 		unread_row "$fam"
 	baseline "$fam"
 	bg_kill "$LISTENER_PID"
-	wait_until 5 settled "$fam" client EstabResets 1
+	wait_until $((5 * T_SLOW)) settled "$fam" client EstabResets 1
 	t_check "$fam: unread: server AbortOnClose +1, OutRsts +1, OutSegs +1, EstabResets +1, CurrEstab -1" \
 		deltas "$fam" server "AbortOnClose=1 OutRsts=1 OutSegs=1 EstabResets=1 CurrEstab=-1"
 	t_check "$fam: unread: client InSegs +1, EstabResets +1, CurrEstab -1" \
@@ -351,7 +351,7 @@ counters_body() {
 	t_check "$fam: the same SYN sent twice" nsx "$NS_C" sh -c \
 		"$FLOOD -P $proto -n 1 -S 7 -s $SPOOF1 -p $SPOOF1_PORT $SRV:$LPORT &&
 		 $FLOOD -P $proto -n 1 -S 7 -s $SPOOF1 -p $SPOOF1_PORT $SRV:$LPORT"
-	wait_until 5 settled "$fam" server InSegs 2
+	wait_until $((5 * T_SLOW)) settled "$fam" server InSegs 2
 	t_check "$fam: SYN again: server InSegs +2, OutSegs +2, RetransSegs +1, SynAckRetrans +1 (+ the timer's)" \
 		syn_again "$fam"
 
