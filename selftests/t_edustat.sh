@@ -159,7 +159,7 @@ t_check "the module is loaded again" module_loaded
 
 # --- 2. a listener with a full accept queue ----------------------------------
 
-run_bg "$T/listener" "$HELPERS/edu_listener" -b $BACKLOG -t 150 $LO $PORT
+run_bg "$T/listener" "$HELPERS/edu_listener" -b $BACKLOG -t $((150 * T_SLOW)) $LO $PORT
 LPID=$BG_LAST
 wait_line "$T/listener" '^(listening|error)' 10
 t_check "edu_listener -b $BACKLOG on $LO:$PORT" has_line "$T/listener" '^listening'
@@ -373,7 +373,7 @@ t_check "ports by service name (getservbyport), numbers with -n" services_named
 
 # --- 8. the oracle: the kernel's TCP and ss ----------------------------------
 
-run_bg "$T/tlistener" "$HELPERS/edu_listener" -4 -b $BACKLOG -t 150 $LO $TPORT
+run_bg "$T/tlistener" "$HELPERS/edu_listener" -4 -b $BACKLOG -t $((150 * T_SLOW)) $LO $TPORT
 wait_line "$T/tlistener" '^(listening|error)' 10
 run_bg "$T/tclients" "$HELPERS/edu_connect" -4 -n $NCLI -w 5000 -H 150 $LO $TPORT
 wait_line "$T/tclients" '^summary' 10
