@@ -163,7 +163,7 @@ run_bg "$T/listener" "$HELPERS/edu_listener" -b $BACKLOG -t $((150 * T_SLOW)) $L
 LPID=$BG_LAST
 wait_line "$T/listener" '^(listening|error)' 10
 t_check "edu_listener -b $BACKLOG on $LO:$PORT" has_line "$T/listener" '^listening'
-run_bg "$T/clients" "$HELPERS/edu_connect" -n $NCLI -w 5000 -H 150 $LO $PORT
+run_bg "$T/clients" "$HELPERS/edu_connect" -n $NCLI -w 5000 -H $((150 * T_SLOW)) $LO $PORT
 CPID=$BG_LAST
 wait_line "$T/clients" '^summary' 10
 t_check "$NCLI clients connect, none is accepted" eval \
@@ -375,7 +375,7 @@ t_check "ports by service name (getservbyport), numbers with -n" services_named
 
 run_bg "$T/tlistener" "$HELPERS/edu_listener" -4 -b $BACKLOG -t $((150 * T_SLOW)) $LO $TPORT
 wait_line "$T/tlistener" '^(listening|error)' 10
-run_bg "$T/tclients" "$HELPERS/edu_connect" -4 -n $NCLI -w 5000 -H 150 $LO $TPORT
+run_bg "$T/tclients" "$HELPERS/edu_connect" -4 -n $NCLI -w 5000 -H $((150 * T_SLOW)) $LO $TPORT
 wait_line "$T/tclients" '^summary' 10
 t_check "tcp: listener with backlog $BACKLOG, $NCLI clients connected" eval \
 	'slurp "$T/tclients"; has_line "$T/tclients" "^summary connected=$NCLI pending=0 failed=0\$"'
@@ -400,8 +400,8 @@ t_check "edustat -f /proc/net/tcp: the TCP listener's accept queue (its backlog 
 	'show_out "$T/tcp"; expect_eq "$(lrow "$T/tcp" $TPORT)" "$NCLI - - -"'
 
 # A fifth client on each: its SYN meets a full accept queue and is dropped.
-run_bg "$T/c5" "$HELPERS/edu_connect" -n 1 -w 500 -H 150 $LO $PORT
-run_bg "$T/tc5" "$HELPERS/edu_connect" -4 -n 1 -w 500 -H 150 $LO $TPORT
+run_bg "$T/c5" "$HELPERS/edu_connect" -n 1 -w 500 -H $((150 * T_SLOW)) $LO $PORT
+run_bg "$T/tc5" "$HELPERS/edu_connect" -4 -n 1 -w 500 -H $((150 * T_SLOW)) $LO $TPORT
 wait_line "$T/c5" '^summary' 10
 wait_line "$T/tc5" '^summary' 10
 # With one state asked for, ss leaves out the State column.
