@@ -261,6 +261,8 @@ static void edu_synq_prune(struct sock *sk)
 			have_next = true;
 			continue;
 		}
+		/* Each firing is a TCPTimeouts (tcp_syn_ack_timeout()). */
+		EDU_INC_STATS(net, EDU_MIB_TIMEOUTS);
 		if (req->num_timeout >= edu_synack_max_retries(sk)) {
 			edu_synq_unlink(sk, req, EDU_TQ_EXPIRE);
 			edu_request_free(req);

@@ -50,6 +50,7 @@ static void edu_proc_row(struct sock *sk, void *arg)
 	struct edu_sock *es = edu_sk(sk);
 	int state = inet_sk_state_load(sk);
 	u32 tx_queue = 0, rx_queue = 0, synq = 0, backlog = 0, drops = 0;
+	u32 acceptq = 0;	/* the queue columns are a listener's only */
 	unsigned long when = 0;
 	kuid_t uid = sk->sk_uid;
 	int timer = 0;
@@ -62,6 +63,7 @@ static void edu_proc_row(struct sock *sk, void *arg)
 	if (state == TCP_LISTEN) {
 		/* As in TCP, a listener's rx_queue is its accept queue. */
 		rx_queue = READ_ONCE(sk->sk_ack_backlog);
+		acceptq = rx_queue;
 		synq = READ_ONCE(es->q.syn_len);
 		backlog = READ_ONCE(sk->sk_max_ack_backlog);
 		drops = atomic_read(&sk->sk_drops);
@@ -97,7 +99,7 @@ static void edu_proc_row(struct sock *sk, void *arg)
 		   sk->sk_daddr, ntohs(sk->sk_dport), state, tx_queue, rx_queue,
 		   timer, when, READ_ONCE(es->retransmits),
 		   from_kuid_munged(seq_user_ns(w->seq), uid), 0,
-		   sock_i_ino(sk), synq, backlog, rx_queue, backlog, drops);
+		   sock_i_ino(sk), synq, backlog, acceptq, backlog, drops);
 
 	if (state == TCP_LISTEN)
 		edu_proc_requests(sk, w);
