@@ -77,7 +77,7 @@ XFER=build/bin/eduxfer
 # Every counter each step checks: those not expected to move must not.
 NAMES="ActiveOpens PassiveOpens AttemptFails EstabResets CurrEstab InSegs
 OutSegs RetransSegs OutRsts SynAckRetrans SyncookiesSent SyncookiesRecv
-SyncookiesFailed AbortOnData AbortOnClose AbortOnLinger AbortOnMemory
+SyncookiesFailed AbortOnData AbortOnClose AbortOnMemory
 AbortOnTimeout Timeouts"
 # Step 8's SYN: one source, port and sequence number (edusynflood's -S
 # seed fixes the number).

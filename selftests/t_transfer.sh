@@ -7,7 +7,8 @@
 #    compared byte by byte;
 #  * 64 MiB between two namespaces whose link loses 5%, duplicates 1%,
 #    reorders 25% and delays 5 ms (tc netem, both directions): the stream
-#    survives, and the retransmission counters show the work it took;
+#    survives, and the retransmission counters show the work it took
+#    (RetransSegs, and FastRetrans: duplicate ACKs at work);
 #  * a receiver that sleeps before reading: the sender's tx_queue and the
 #    receiver's rx_queue fill in /proc, and drain once it reads.
 # On the debug kernel (lib.sh's T_SLOW) the volumes shrink by 8.
@@ -74,7 +75,7 @@ fill_body() {
 }
 
 transfer_body() {
-	local fam=$1 t=$T_TMP/$1 rs0 rs1
+	local fam=$1 t=$T_TMP/$1 rs0 rs1 fr0
 	mkdir -p "$t"
 	topo_up "xfer$fam"
 	t_check "$fam: topology up" topo_ok
@@ -91,6 +92,7 @@ transfer_body() {
 		'tc -n "$NS_S" qdisc add dev veth-s root netem $NETEM &&
 		 tc -n "$NS_C" qdisc add dev veth-c root netem $NETEM'
 	rs0=$(counter "$NS_C" "$fam" RetransSegs)
+	fr0=$(counter "$NS_C" "$fam" FastRetrans)
 	# shellcheck disable=SC2016
 	t_check "$fam: $((NETEM_BYTES / MIB)) MiB between namespaces through netem, checksummed" \
 		eval 'bg "$t/netem.srv" "$NS_S" "$XFER" $(fam_opt "$fam") -l "$SRV" 7304 &&
@@ -100,6 +102,8 @@ transfer_body() {
 	rs1=$(counter "$NS_C" "$fam" RetransSegs)
 	t_check "$fam: ... the sender retransmitted what netem dropped (RetransSegs grew)" \
 		expect_ge $((rs1 - rs0)) 1
+	t_check "$fam: ... some of it at once, on duplicate ACKs (FastRetrans grew)" \
+		expect_ge $(($(counter "$NS_C" "$fam" FastRetrans) - fr0)) 1
 	topo_down
 }
 
