@@ -29,6 +29,8 @@ run_helper() {
 	unshare -n build/selftests/helpers/proc_big -n "$N" > "$OUT" 2>&1
 	local rc=$?
 	sed -n '/^\(error\|timed\|churn\|result\)/p' "$OUT"
+	# A helper that died says so, with its last words.
+	[ "$rc" -eq 0 ] || { echo "proc_big exited with status $rc:"; tail -n 5 "$OUT"; }
 	return "$rc"
 }
 
