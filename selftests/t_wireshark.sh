@@ -11,8 +11,8 @@
 #  * the client's FIN takes relative sequence 100 001 (on a segment of
 #    its own or, for TCP, on the last data segment) and the server
 #    acknowledges it with 100 002: every byte counted once;
-#  * on this clean link tshark finds no retransmission, no lost or
-#    out-of-order segment and no duplicate ACK;
+#  * on this clean link tshark finds no gap in the sequence numbers and
+#    no acknowledgment of bytes it never saw;
 #  * no segment is malformed (no _ws.malformed expert info).
 # t_overflow.sh checks, the same way, that the SYN-ACK retransmissions of
 # an accept-queue overflow are flagged as retransmissions.
@@ -69,10 +69,13 @@ wireshark_body() {
 			-Y "tcp.flags.fin == 1 && tcp.dstport == $PORT" | head -n 1)" $((BYTES + 2))
 	t_check "$fam: tshark: ... acknowledged by the server with $((BYTES + 2))" \
 		expect_ge "$(count "$fam" "$cap" "tcp.srcport == $PORT && tcp.ack == $((BYTES + 2))")" 1
-	t_check "$fam: tshark: no retransmission, loss, reordering or duplicate ACK" \
-		expect_eq "$(count "$fam" "$cap" 'tcp.analysis.retransmission ||
-			tcp.analysis.lost_segment || tcp.analysis.ack_lost_segment ||
-			tcp.analysis.out_of_order || tcp.analysis.duplicate_ack')" 0
+	# Numbering that does not add up shows as a gap Wireshark never saw
+	# filled (lost_segment) or an ACK for bytes never sent; both capture
+	# and link are lossless here.  (A retransmission is not checked: on a
+	# loaded host an RTO can expire before the ACK is processed.)
+	t_check "$fam: tshark: no gap in the sequence, no ACK of unseen bytes" \
+		expect_eq "$(count "$fam" "$cap" 'tcp.analysis.lost_segment ||
+			tcp.analysis.ack_lost_segment')" 0
 	t_check "$fam: tshark: no malformed segment" \
 		expect_eq "$(count "$fam" "$cap" '_ws.malformed')" 0
 	t_check "$fam: tshark: every segment was decoded as TCP" \
