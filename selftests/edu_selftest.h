@@ -737,4 +737,19 @@ static inline ssize_t edu_reader_join(struct edu_reader *r)
 	return r->got;
 }
 
+/*
+ * The helper programs' control signals, SIGUSR1 ("next step"), SIGTERM
+ * and SIGINT, blocked in @mask from the start: one sent before the helper
+ * waits for it is kept pending, not lost, and is then taken synchronously
+ * (signalfd() or sigtimedwait() on @mask).
+ */
+static inline void edu_block_signals(sigset_t *mask)
+{
+	sigemptyset(mask);
+	sigaddset(mask, SIGUSR1);
+	sigaddset(mask, SIGTERM);
+	sigaddset(mask, SIGINT);
+	sigprocmask(SIG_BLOCK, mask, NULL);
+}
+
 #endif /* EDU_SELFTEST_H */

@@ -77,11 +77,7 @@ int main(int argc, char **argv)
 	setvbuf(stdout, NULL, _IOLBF, 0);
 
 	/* Blocked before connecting: a signal sent early waits for us. */
-	sigemptyset(&mask);
-	sigaddset(&mask, SIGUSR1);
-	sigaddset(&mask, SIGTERM);
-	sigaddset(&mask, SIGINT);
-	sigprocmask(SIG_BLOCK, &mask, NULL);
+	edu_block_signals(&mask);
 
 	addr = fam_addr(&fam, argv[optind], atoi(argv[optind + 1]));
 	fd = socket(fam_af(&fam), SOCK_STREAM, 0);
