@@ -348,7 +348,7 @@ static void edu_get_info(struct sock *sk, struct edu_info *info)
 		info->edui_acceptq_max = sk->sk_max_ack_backlog;
 		info->edui_drops = atomic_read(&sk->sk_drops);
 	} else {
-		info->edui_sndq_bytes = es->write_seq - es->snd_una;
+		info->edui_sndq_bytes = edu_sndq(es);
 		info->edui_rcvq_bytes = es->rcv_nxt - es->copied_seq;
 		info->edui_snd_wnd = es->snd_wnd;
 		info->edui_rcv_wnd = edu_rcv_window(sk);

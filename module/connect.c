@@ -241,6 +241,5 @@ void edu_connect_timeout(struct sock *sk)
 				sk->sk_daddr, sk->sk_dport, es->retransmits);
 	EDU_INC_STATS(net, EDU_MIB_RETRANSSEGS);
 	edu_send_syn(sk, true);
-	es->rto = min(es->rto << 1, (unsigned long)EDU_RTO_MAX);
-	edu_rtx_timer_arm(sk);
+	edu_rtx_timer_backoff(sk);
 }

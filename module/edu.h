@@ -192,6 +192,15 @@ static inline struct edu_sock *edu_sk(const struct sock *sk)
 	return (struct edu_sock *)sk;
 }
 
+/*
+ * Bytes queued and not acknowledged (a SYN counts one): tx_queue, SIOCOUTQ
+ * and EDU_INFO's sndq.  Read without the socket lock by /proc.
+ */
+static inline u32 edu_sndq(const struct edu_sock *es)
+{
+	return READ_ONCE(es->write_seq) - READ_ONCE(es->snd_una);
+}
+
 /* What input.c learns of a segment, kept in skb->cb. */
 struct edu_skb_cb {
 	u32	seq;		/* first sequence number */
@@ -292,6 +301,7 @@ u32 edu_route_mss(struct net *net, __be32 daddr);
 /* timer.c: retransmission, probes, RTT */
 void edu_rtx_timer(struct timer_list *t);
 void edu_rtx_timer_arm(struct sock *sk);
+void edu_rtx_timer_backoff(struct sock *sk);
 void edu_rtt_sample(struct sock *sk, unsigned long rtt);
 unsigned long edu_rto_min(const struct sock *sk);
 

@@ -33,20 +33,20 @@ static struct sk_buff *edu_alloc_segment(gfp_t gfp)
 {
 	struct sk_buff *skb = alloc_skb(EDU_HDR_ROOM, gfp);
 
-	if (skb) {
+	if (skb)
 		skb_reserve(skb, EDU_HDR_ROOM);
-		skb_push(skb, sizeof(struct tcphdr));
-		skb_reset_transport_header(skb);
-		memset(skb->data, 0, sizeof(struct tcphdr));
-	}
 	return skb;
 }
 
+/* Put a header in front of @skb's payload (none, for a bare segment). */
 static void edu_fill_header(struct sk_buff *skb, __be16 sport, __be16 dport,
 			    u32 seq, u32 ack, u8 flags, u16 window)
 {
-	struct tcphdr *th = tcp_hdr(skb);
+	struct tcphdr *th;
 
+	th = skb_push(skb, sizeof(*th));
+	skb_reset_transport_header(skb);
+	memset(th, 0, sizeof(*th));
 	th->source = sport;
 	th->dest = dport;
 	th->seq = htonl(seq);
@@ -147,15 +147,10 @@ int edu_xmit_skb(struct sock *sk, struct sk_buff *skb)
 	nskb = pskb_copy(skb, GFP_ATOMIC);
 	if (!nskb)
 		return -ENOBUFS;
-	skb_push(nskb, sizeof(struct tcphdr));
-	skb_reset_transport_header(nskb);
-	memset(nskb->data, 0, sizeof(struct tcphdr));
+	/* Data is pushed to the reader at once (PSH); a FIN carries none. */
 	edu_fill_header(nskb, htons(sk->sk_num), sk->sk_dport, cb->seq,
-			es->rcv_nxt, cb->flags | TCPHDR_ACK, window);
-	if (cb->flags & TCPHDR_FIN)
-		tcp_hdr(nskb)->psh = 0;
-	else
-		tcp_hdr(nskb)->psh = 1;
+			es->rcv_nxt, cb->flags | TCPHDR_ACK |
+			(cb->flags & TCPHDR_FIN ? 0 : TCPHDR_PSH), window);
 	edu_note_ack_sent(sk, window);
 	return edu_xmit(sock_net(sk), nskb, sk->sk_rcv_saddr, sk->sk_daddr,
 			sk->sk_bound_dev_if, before(cb->seq, es->snd_nxt));

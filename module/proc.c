@@ -77,7 +77,7 @@ static void edu_proc_row(struct sock *sk, void *arg)
 		uid = GLOBAL_ROOT_UID;
 	} else {
 		/* TCP's queues: unacknowledged (a SYN too), unread. */
-		tx_queue = READ_ONCE(es->write_seq) - READ_ONCE(es->snd_una);
+		tx_queue = edu_sndq(es);
 		rx_queue = max_t(int, READ_ONCE(es->rcv_nxt) -
 				 READ_ONCE(es->copied_seq), 0);
 	}

@@ -26,6 +26,9 @@
 #include "edu.h"
 #include "trace.h"
 
+/* The states in which the peer may still send us data: it sent no FIN. */
+#define EDU_RCV_STATES	(TCPF_ESTABLISHED | TCPF_FIN_WAIT1 | TCPF_FIN_WAIT2)
+
 /*
  * The largest payload that fits the route's MTU: IPv4 and our header off.
  * Without the window-scale option a window holds at most 64 KiB, so on
@@ -92,8 +95,7 @@ static void edu_write_space(struct sock *sk)
 }
 
 /* A segment of up to @size bytes for the write queue, payload in pages. */
-static struct sk_buff *edu_alloc_data(struct sock *sk, size_t size, gfp_t gfp,
-				      int *err)
+static struct sk_buff *edu_alloc_data(size_t size, gfp_t gfp, int *err)
 {
 	struct sk_buff *skb;
 
@@ -108,16 +110,15 @@ static struct sk_buff *edu_alloc_data(struct sock *sk, size_t size, gfp_t gfp,
 	return skb;
 }
 
-/* Append @skb (one segment: @len payload bytes, or a FIN) to the queue. */
-static void edu_queue_tail(struct sock *sk, struct sk_buff *skb, u32 len,
-			   u8 flags)
+/* Append @skb (one segment: its payload, or a FIN) to the queue. */
+static void edu_queue_tail(struct sock *sk, struct sk_buff *skb, u8 flags)
 {
 	struct edu_skb_cb *cb = EDU_SKB_CB(skb);
 	struct edu_sock *es = edu_sk(sk);
 
 	memset(cb, 0, sizeof(*cb));
 	cb->seq = es->write_seq;
-	cb->end_seq = es->write_seq + len + !!(flags & TCPHDR_FIN);
+	cb->end_seq = es->write_seq + skb->len + !!(flags & TCPHDR_FIN);
 	cb->flags = flags;
 	es->write_seq = cb->end_seq;
 	sk_wmem_queued_add(sk, skb->truesize);
@@ -134,9 +135,9 @@ void edu_send_fin(struct sock *sk)
 	if (es->fin_queued)
 		return;
 	/* A FIN needs no room in the buffer; it must not be lost to memory. */
-	skb = edu_alloc_data(sk, 0, sk->sk_allocation | __GFP_NOFAIL, &err);
+	skb = edu_alloc_data(0, sk->sk_allocation | __GFP_NOFAIL, &err);
 	es->fin_queued = true;
-	edu_queue_tail(sk, skb, 0, TCPHDR_FIN);
+	edu_queue_tail(sk, skb, TCPHDR_FIN);
 	edu_push(sk);
 }
 
@@ -275,7 +276,7 @@ int edu_sendmsg(struct socket *sock, struct msghdr *msg, size_t size)
 		}
 		if (!sk_stream_memory_free(sk))
 			goto wait;
-		skb = edu_alloc_data(sk, chunk, sk->sk_allocation, &err);
+		skb = edu_alloc_data(chunk, sk->sk_allocation, &err);
 		if (!skb)
 			goto wait;
 		err = skb_copy_datagram_from_iter(skb, 0, &msg->msg_iter, chunk);
@@ -283,7 +284,7 @@ int edu_sendmsg(struct socket *sock, struct msghdr *msg, size_t size)
 			kfree_skb(skb);
 			goto out_err;
 		}
-		edu_queue_tail(sk, skb, chunk, 0);
+		edu_queue_tail(sk, skb, 0);
 		copied += chunk;
 		continue;
 wait:
@@ -309,6 +310,14 @@ out_err:
 
 /* ---- acknowledgments ----------------------------------------------------- */
 
+/* Take the oldest segment off the write queue and free it. */
+static void edu_free_head(struct sock *sk, struct sk_buff *skb)
+{
+	__skb_unlink(skb, &sk->sk_write_queue);
+	sk_wmem_queued_add(sk, -skb->truesize);
+	kfree_skb(skb);
+}
+
 /* Free what the peer acknowledged: whole segments up to snd_una. */
 static void edu_clean_write_queue(struct sock *sk)
 {
@@ -316,11 +325,8 @@ static void edu_clean_write_queue(struct sock *sk)
 	struct sk_buff *skb;
 
 	while ((skb = skb_peek(&sk->sk_write_queue)) &&
-	       !after(EDU_SKB_CB(skb)->end_seq, es->snd_una)) {
-		__skb_unlink(skb, &sk->sk_write_queue);
-		sk_wmem_queued_add(sk, -skb->truesize);
-		kfree_skb(skb);
-	}
+	       !after(EDU_SKB_CB(skb)->end_seq, es->snd_una))
+		edu_free_head(sk, skb);
 }
 
 /*
@@ -390,17 +396,27 @@ void edu_ack_rcv(struct sock *sk, struct sk_buff *skb)
 /* ---- receiving ----------------------------------------------------------- */
 
 /*
+ * Bytes received in order and not read (SIOCINQ): a FIN takes a sequence
+ * number but is not a byte to read.  Lockless in poll(), hence READ_ONCE.
+ */
+static int edu_inq(const struct sock *sk)
+{
+	const struct edu_sock *es = edu_sk(sk);
+	int answ = READ_ONCE(es->rcv_nxt) - READ_ONCE(es->copied_seq);
+
+	if (answ > 0 && sock_flag(sk, SOCK_DONE))
+		answ--;
+	return answ;
+}
+
+/*
  * Readable for poll(): in-order bytes at least SO_RCVLOWAT of them (1 by
  * default), as tcp_stream_is_readable() decides.
  */
 bool edu_stream_readable(const struct sock *sk)
 {
-	const struct edu_sock *es = edu_sk(sk);
-	int avail = READ_ONCE(es->rcv_nxt) - READ_ONCE(es->copied_seq);
+	int avail = edu_inq(sk);
 
-	/* A FIN takes a sequence number but is not a byte to read. */
-	if (avail > 0 && sock_flag(sk, SOCK_DONE))
-		avail--;
 	return avail > 0 && avail >= max_t(int, READ_ONCE(sk->sk_rcvlowat), 1);
 }
 
@@ -420,7 +436,7 @@ static bool edu_trim_front(struct sk_buff *skb, u32 seq)
 	return true;
 }
 
-/* In-order payload to the receive queue; the caller advances rcv_nxt. */
+/* In-order payload (and FIN) to the receive queue, past rcv_nxt. */
 static void edu_queue_rcv(struct sock *sk, struct sk_buff *skb)
 {
 	struct edu_sock *es = edu_sk(sk);
@@ -497,8 +513,7 @@ void edu_data_rcv(struct sock *sk, struct sk_buff *skb)
 		return;
 	}
 	/* After the peer's FIN nothing new can come: only acknowledge. */
-	if (!((1 << sk->sk_state) &
-	      (TCPF_ESTABLISHED | TCPF_FIN_WAIT1 | TCPF_FIN_WAIT2)))
+	if (!((1 << sk->sk_state) & EDU_RCV_STATES))
 		goto ack_drop;
 	if (!after(cb->end_seq, es->rcv_nxt))
 		goto ack_drop;		/* a duplicate */
@@ -539,23 +554,11 @@ static void edu_window_update(struct sock *sk)
 	s32 offered = es->rcv_wnd - (es->rcv_nxt - es->rcv_wup);
 	u32 now = edu_rcv_window(sk);
 
-	if (!((1 << sk->sk_state) &
-	      (TCPF_ESTABLISHED | TCPF_FIN_WAIT1 | TCPF_FIN_WAIT2)))
+	if (!((1 << sk->sk_state) & EDU_RCV_STATES))
 		return;
 	offered = max(offered, 0);
 	if (2 * offered <= 65535 && now && now >= 2 * (u32)offered)
 		edu_send_ack(sk);
-}
-
-/* Bytes received in order and not read: SIOCINQ, rx_queue. */
-static int edu_inq(const struct sock *sk)
-{
-	const struct edu_sock *es = edu_sk(sk);
-	int answ = es->rcv_nxt - es->copied_seq;
-
-	if (answ && sock_flag(sk, SOCK_DONE))
-		answ--;		/* the FIN */
-	return answ;
 }
 
 int edu_recvmsg(struct socket *sock, struct msghdr *msg, size_t len,
@@ -668,32 +671,25 @@ int edu_ioctl(struct socket *sock, unsigned int cmd, unsigned long arg)
 {
 	struct sock *sk = sock->sk;
 	struct edu_sock *es = edu_sk(sk);
-	int answ;
+	int answ = 0;
 
-	switch (cmd) {
-	case SIOCINQ:
-		if (sk->sk_state == TCP_LISTEN)
-			return -EINVAL;
-		lock_sock(sk);
-		answ = (1 << sk->sk_state) & (TCPF_SYN_SENT | TCPF_SYN_RECV) ?
-		       0 : edu_inq(sk);
-		release_sock(sk);
-		break;
-	case SIOCOUTQ:
-		if (sk->sk_state == TCP_LISTEN)
-			return -EINVAL;
-		answ = (1 << sk->sk_state) & (TCPF_SYN_SENT | TCPF_SYN_RECV) ?
-		       0 : READ_ONCE(es->write_seq) - READ_ONCE(es->snd_una);
-		break;
-	case SIOCOUTQNSD:
-		if (sk->sk_state == TCP_LISTEN)
-			return -EINVAL;
-		answ = (1 << sk->sk_state) & (TCPF_SYN_SENT | TCPF_SYN_RECV) ?
-		       0 : READ_ONCE(es->write_seq) - READ_ONCE(es->snd_nxt);
-		break;
-	default:
+	if (cmd != SIOCINQ && cmd != SIOCOUTQ && cmd != SIOCOUTQNSD)
 		return -ENOIOCTLCMD;
+	/* tcp_ioctl()'s answers: EINVAL for a listener, 0 before the end of
+	 * the handshake.
+	 */
+	if (sk->sk_state == TCP_LISTEN)
+		return -EINVAL;
+	lock_sock(sk);
+	if (!((1 << sk->sk_state) & (TCPF_SYN_SENT | TCPF_SYN_RECV))) {
+		if (cmd == SIOCINQ)
+			answ = edu_inq(sk);
+		else if (cmd == SIOCOUTQ)
+			answ = edu_sndq(es);
+		else
+			answ = es->write_seq - es->snd_nxt;
 	}
+	release_sock(sk);
 	return put_user(answ, (int __user *)arg);
 }
 
@@ -703,10 +699,8 @@ void edu_purge_queues(struct sock *sk)
 	struct edu_sock *es = edu_sk(sk);
 	struct sk_buff *skb;
 
-	while ((skb = __skb_dequeue(&sk->sk_write_queue))) {
-		sk_wmem_queued_add(sk, -skb->truesize);
-		kfree_skb(skb);
-	}
+	while ((skb = skb_peek(&sk->sk_write_queue)))
+		edu_free_head(sk, skb);
 	skb_queue_purge(&sk->sk_receive_queue);
 	skb_queue_purge(&es->ooo_queue);
 }

@@ -32,6 +32,15 @@ void edu_rtx_timer_arm(struct sock *sk)
 	sk_reset_timer(sk, &es->rtx_timer, jiffies + es->rto);
 }
 
+/* Nothing answered in time: the next timeout is twice as long (Karn). */
+void edu_rtx_timer_backoff(struct sock *sk)
+{
+	struct edu_sock *es = edu_sk(sk);
+
+	es->rto = min(es->rto << 1, (unsigned long)EDU_RTO_MAX);
+	edu_rtx_timer_arm(sk);
+}
+
 /* A round-trip time measured, in jiffies: update SRTT, RTTVAR and RTO. */
 void edu_rtt_sample(struct sock *sk, unsigned long rtt)
 {
@@ -85,8 +94,7 @@ static void edu_retransmit_timeout(struct sock *sk)
 	es->recover = es->snd_nxt;
 	es->dupacks = 0;
 	edu_retransmit_head(sk);
-	es->rto = min(es->rto << 1, (unsigned long)EDU_RTO_MAX);
-	edu_rtx_timer_arm(sk);
+	edu_rtx_timer_backoff(sk);
 }
 
 /* Nothing in flight, data waiting for a window: probe for one. */
@@ -103,8 +111,7 @@ static void edu_probe_timeout(struct sock *sk)
 	es->probes++;
 	EDU_INC_STATS(sock_net(sk), EDU_MIB_WINPROBE);
 	edu_send_probe(sk);
-	es->rto = min(es->rto << 1, (unsigned long)EDU_RTO_MAX);
-	edu_rtx_timer_arm(sk);
+	edu_rtx_timer_backoff(sk);
 }
 
 /*
