@@ -199,33 +199,6 @@ TEST_F(dpoll, reset_linger)
 	EXPECT_EQ(M_HUP, edu_poll(self->c, EDU_POLL_ALL, 0));
 }
 
-static int epoll_on(int fd, unsigned int events)
-{
-	struct epoll_event ev = { .events = events, .data.fd = fd };
-	int ep = epoll_create1(EPOLL_CLOEXEC);
-
-	if (ep < 0)
-		return -errno;
-	if (epoll_ctl(ep, EPOLL_CTL_ADD, fd, &ev)) {
-		close(ep);
-		return -errno;
-	}
-	return ep;
-}
-
-/* The events epoll_wait() reports for the one fd, 0 on timeout. */
-static int epoll_events(int ep, int timeout_ms)
-{
-	struct epoll_event ev[2];
-	int n = epoll_wait(ep, ev, 2, timeout_ms);
-
-	if (n < 0)
-		return -errno;
-	if (n > 1)
-		return -E2BIG;
-	return n ? (int)ev[0].events : 0;
-}
-
 #define EP_ALL	(EPOLLIN | EPOLLPRI | EPOLLOUT | EPOLLRDNORM | EPOLLRDBAND | \
 		 EPOLLWRNORM | EPOLLWRBAND | EPOLLRDHUP)
 
@@ -235,19 +208,19 @@ TEST_F(dpoll, epoll_steps)
 	char buf[64];
 	int ep;
 
-	ep = KEEP(epoll_on(self->c, EP_ALL));
+	ep = KEEP(edu_epoll_on(self->c, EP_ALL));
 	ASSERT_LE(0, ep);
-	EXPECT_EQ(M_IDLE, epoll_events(ep, 0));
+	EXPECT_EQ(M_IDLE, edu_epoll_events(ep, 0));
 	ASSERT_EQ(0, put(self->s, self->c, 10));
-	EXPECT_EQ(M_DATA, epoll_events(ep, 0));
-	EXPECT_EQ(M_DATA, epoll_events(ep, 0));
+	EXPECT_EQ(M_DATA, edu_epoll_events(ep, 0));
+	EXPECT_EQ(M_DATA, edu_epoll_events(ep, 0));
 	EXPECT_EQ(10, recv(self->c, buf, sizeof(buf), 0));
-	EXPECT_EQ(M_IDLE, epoll_events(ep, 0));
+	EXPECT_EQ(M_IDLE, edu_epoll_events(ep, 0));
 	ASSERT_EQ(0, shutdown(self->s, SHUT_WR));
 	ASSERT_EQ(0, wait_fin(self->c));
-	EXPECT_EQ(M_RDHUP, epoll_events(ep, 0));
+	EXPECT_EQ(M_RDHUP, edu_epoll_events(ep, 0));
 	ASSERT_EQ(0, shutdown(self->c, SHUT_WR));
-	EXPECT_EQ(M_HUP, epoll_events(ep, 0));
+	EXPECT_EQ(M_HUP, edu_epoll_events(ep, 0));
 }
 
 /* Only what was asked for, plus POLLERR and POLLHUP, which always are. */
@@ -255,10 +228,10 @@ TEST_F(dpoll, epoll_reset)
 {
 	int ep;
 
-	ep = KEEP(epoll_on(self->c, EPOLLIN));
+	ep = KEEP(edu_epoll_on(self->c, EPOLLIN));
 	ASSERT_LE(0, ep);
 	ASSERT_EQ(0, reset_from(&self->fds, self->s, self->c));
-	EXPECT_EQ(EPOLLIN | EPOLLERR | EPOLLHUP, epoll_events(ep, 0));
+	EXPECT_EQ(EPOLLIN | EPOLLERR | EPOLLHUP, edu_epoll_events(ep, 0));
 }
 
 /*
@@ -269,18 +242,18 @@ TEST_F(dpoll, epoll_edge)
 {
 	int ep;
 
-	ep = KEEP(epoll_on(self->c, EPOLLIN | EPOLLRDHUP | EPOLLET));
+	ep = KEEP(edu_epoll_on(self->c, EPOLLIN | EPOLLRDHUP | EPOLLET));
 	ASSERT_LE(0, ep);
-	EXPECT_EQ(0, epoll_events(ep, 0));
+	EXPECT_EQ(0, edu_epoll_events(ep, 0));
 	ASSERT_EQ(0, put(self->s, self->c, 10));
-	EXPECT_EQ(EPOLLIN, epoll_events(ep, 0));
-	EXPECT_EQ(0, epoll_events(ep, 0));
+	EXPECT_EQ(EPOLLIN, edu_epoll_events(ep, 0));
+	EXPECT_EQ(0, edu_epoll_events(ep, 0));
 	ASSERT_EQ(0, put(self->s, self->c, 10));
-	EXPECT_EQ(EPOLLIN, epoll_events(ep, WAKE_MS));
-	EXPECT_EQ(0, epoll_events(ep, 0));
+	EXPECT_EQ(EPOLLIN, edu_epoll_events(ep, WAKE_MS));
+	EXPECT_EQ(0, edu_epoll_events(ep, 0));
 	ASSERT_EQ(0, shutdown(self->s, SHUT_WR));
-	EXPECT_EQ(EPOLLIN | EPOLLRDHUP, epoll_events(ep, WAKE_MS));
-	EXPECT_EQ(0, epoll_events(ep, 0));
+	EXPECT_EQ(EPOLLIN | EPOLLRDHUP, edu_epoll_events(ep, WAKE_MS));
+	EXPECT_EQ(0, edu_epoll_events(ep, 0));
 }
 
 /*
@@ -412,10 +385,10 @@ TEST_F(dpoll, wakeup_epoll)
 	pthread_t th;
 	int ep, r;
 
-	ep = KEEP(epoll_on(self->c, EPOLLIN | EPOLLRDHUP));
+	ep = KEEP(edu_epoll_on(self->c, EPOLLIN | EPOLLRDHUP));
 	ASSERT_LE(0, ep);
 	ASSERT_EQ(0, pthread_create(&th, NULL, actor_fn, &a));
-	r = epoll_events(ep, WAKE_MS);
+	r = edu_epoll_events(ep, WAKE_MS);
 	pthread_join(th, NULL);
 	EXPECT_EQ(EPOLLIN, r);
 }

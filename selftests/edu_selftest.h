@@ -752,4 +752,34 @@ static inline void edu_block_signals(sigset_t *mask)
 	sigprocmask(SIG_BLOCK, mask, NULL);
 }
 
+#include <sys/epoll.h>
+
+/* An epoll instance watching @fd for @events: its descriptor, or -errno. */
+static inline int edu_epoll_on(int fd, unsigned int events)
+{
+	struct epoll_event ev = { .events = events, .data.fd = fd };
+	int ep = epoll_create1(EPOLL_CLOEXEC);
+
+	if (ep < 0)
+		return -errno;
+	if (epoll_ctl(ep, EPOLL_CTL_ADD, fd, &ev)) {
+		close(ep);
+		return -errno;
+	}
+	return ep;
+}
+
+/* The events epoll_wait() reports for the one fd, 0 on timeout. */
+static inline int edu_epoll_events(int ep, int timeout_ms)
+{
+	struct epoll_event ev[2];
+	int n = epoll_wait(ep, ev, 2, timeout_ms);
+
+	if (n < 0)
+		return -errno;
+	if (n > 1)
+		return -E2BIG;
+	return n ? (int)ev[0].events : 0;
+}
+
 #endif /* EDU_SELFTEST_H */

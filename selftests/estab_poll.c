@@ -192,33 +192,6 @@ TEST_F(poll, listener_select_wakeup)
 	EXPECT_GT(WAKE_MS - 500, edu_now_ms() - t0);
 }
 
-static int epoll_on(int lfd, unsigned int events)
-{
-	struct epoll_event ev = { .events = events, .data.fd = lfd };
-	int ep = epoll_create1(EPOLL_CLOEXEC);
-
-	if (ep < 0)
-		return -errno;
-	if (epoll_ctl(ep, EPOLL_CTL_ADD, lfd, &ev)) {
-		close(ep);
-		return -errno;
-	}
-	return ep;
-}
-
-/* The events epoll_wait() reports for the one fd, 0 on timeout. */
-static int epoll_events(int ep, int timeout_ms)
-{
-	struct epoll_event ev[2];
-	int n = epoll_wait(ep, ev, 2, timeout_ms);
-
-	if (n < 0)
-		return -errno;
-	if (n > 1)
-		return -E2BIG;
-	return n ? (int)ev[0].events : 0;
-}
-
 /* Level-triggered: EPOLLIN as long as something is queued. */
 TEST_F(poll, listener_epoll)
 {
@@ -227,15 +200,15 @@ TEST_F(poll, listener_epoll)
 	lfd = KEEP(edu_listener(&variant->f, SOCK_NONBLOCK, "127.0.0.1",
 				PORT(4), 4));
 	ASSERT_LE(0, lfd);
-	ep = KEEP(epoll_on(lfd, EPOLLIN | EPOLLOUT | EPOLLPRI | EPOLLRDHUP));
+	ep = KEEP(edu_epoll_on(lfd, EPOLLIN | EPOLLOUT | EPOLLPRI | EPOLLRDHUP));
 	ASSERT_LE(0, ep);
-	EXPECT_EQ(0, epoll_events(ep, 0));
+	EXPECT_EQ(0, edu_epoll_events(ep, 0));
 	ASSERT_LE(0, KEEP(edu_connect_start(&variant->f, "127.0.0.1",
 					    PORT(4))));
-	EXPECT_EQ(EPOLLIN, epoll_events(ep, EDU_HANDSHAKE_MS));
-	EXPECT_EQ(EPOLLIN, epoll_events(ep, 0));
+	EXPECT_EQ(EPOLLIN, edu_epoll_events(ep, EDU_HANDSHAKE_MS));
+	EXPECT_EQ(EPOLLIN, edu_epoll_events(ep, 0));
 	ASSERT_LE(0, KEEP(accept(lfd, NULL, NULL)));
-	EXPECT_EQ(0, epoll_events(ep, 0));
+	EXPECT_EQ(0, edu_epoll_events(ep, 0));
 }
 
 /*
@@ -249,17 +222,17 @@ TEST_F(poll, listener_epoll_edge)
 	lfd = KEEP(edu_listener(&variant->f, SOCK_NONBLOCK, "127.0.0.1",
 				PORT(5), 4));
 	ASSERT_LE(0, lfd);
-	ep = KEEP(epoll_on(lfd, EPOLLIN | EPOLLET));
+	ep = KEEP(edu_epoll_on(lfd, EPOLLIN | EPOLLET));
 	ASSERT_LE(0, ep);
 	ASSERT_LE(0, KEEP(edu_connect_start(&variant->f, "127.0.0.1",
 					    PORT(5))));
-	EXPECT_EQ(EPOLLIN, epoll_events(ep, EDU_HANDSHAKE_MS));
-	EXPECT_EQ(0, epoll_events(ep, 100));
+	EXPECT_EQ(EPOLLIN, edu_epoll_events(ep, EDU_HANDSHAKE_MS));
+	EXPECT_EQ(0, edu_epoll_events(ep, 100));
 	ASSERT_LE(0, KEEP(edu_connect_start(&variant->f, "127.0.0.1",
 					    PORT(5))));
-	EXPECT_EQ(EPOLLIN, epoll_events(ep, EDU_HANDSHAKE_MS));
+	EXPECT_EQ(EPOLLIN, edu_epoll_events(ep, EDU_HANDSHAKE_MS));
 	EXPECT_EQ(2, edu_accept_all(lfd, &self->fds));
-	EXPECT_EQ(0, epoll_events(ep, 0));
+	EXPECT_EQ(0, edu_epoll_events(ep, 0));
 }
 
 struct epoll_waiter {
@@ -275,7 +248,7 @@ static void *epoll_waiter_fn(void *arg)
 
 	w->tid = syscall(SYS_gettid);
 	w->started = 1;
-	w->events = epoll_events(w->ep, WAKE_MS);
+	w->events = edu_epoll_events(w->ep, WAKE_MS);
 	return NULL;
 }
 
@@ -294,7 +267,7 @@ TEST_F(poll, listener_epoll_exclusive)
 	ASSERT_LE(0, lfd);
 	for (i = 0; i < 2; i++) {
 		w[i] = (struct epoll_waiter){ .events = -1 };
-		w[i].ep = KEEP(epoll_on(lfd, EPOLLIN | EPOLLEXCLUSIVE));
+		w[i].ep = KEEP(edu_epoll_on(lfd, EPOLLIN | EPOLLEXCLUSIVE));
 		ASSERT_LE(0, w[i].ep);
 		ASSERT_EQ(0, pthread_create(&th[i], NULL, epoll_waiter_fn,
 					    &w[i]));
@@ -366,9 +339,9 @@ TEST_F(poll, established_pollout)
 	EXPECT_EQ(POLLOUT | POLLWRNORM,
 		  edu_poll(fd, EDU_POLL_ALL, EDU_HANDSHAKE_MS));
 	/* epoll agrees. */
-	fd = KEEP(epoll_on(fd, EPOLLIN | EPOLLOUT | EPOLLRDHUP));
+	fd = KEEP(edu_epoll_on(fd, EPOLLIN | EPOLLOUT | EPOLLRDHUP));
 	ASSERT_LE(0, fd);
-	EXPECT_EQ(EPOLLOUT, epoll_events(fd, 0));
+	EXPECT_EQ(EPOLLOUT, edu_epoll_events(fd, 0));
 }
 
 /*

@@ -223,6 +223,12 @@ counter() {
 	snmp_value "$REPLY" "$prefix" "$name" 2>/dev/null || echo -1
 }
 
+# delta_is NS FAM NAME BEFORE WANT: counter NAME grew by WANT since BEFORE.
+delta_is() {
+	local ns=$1 fam=$2 name=$3 before=$4 want=$5
+	expect_eq "$(($(counter "$ns" "$fam" "$name") - before))" "$want"
+}
+
 # --- /proc/net/{tcp,edutcp} rows -------------------------------------------
 
 # The u32 of a network-order address printed in host order (x86: reversed),

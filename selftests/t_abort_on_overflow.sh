@@ -20,11 +20,6 @@ set -u
 PORT=8003
 DELAY_MS=300
 
-delta_is() {
-	local fam=$1 name=$2 before=$3 want=$4
-	expect_eq "$(($(counter "$NS_S" "$fam" "$name") - before))" "$want"
-}
-
 client() {
 	local fam=$1 out=$2
 	shift 2
@@ -62,9 +57,9 @@ abort_body() {
 		has_line "$t/c2" '^summary connected=2 pending=0 failed=0$'
 	t_check "$fam: the overflowing one is reset: recv() gives ECONNRESET" \
 		eval 'grep "^recv" "$t/c2"; has_line "$t/c2" "^recv-summary alive=1 eof=0 reset=1 other=0\$"'
-	t_check "$fam: ListenOverflows grew by 1" delta_is "$fam" ListenOverflows "$ovf0" 1
-	t_check "$fam: AbortOnOverflow grew by 1" delta_is "$fam" AbortOnOverflow "$abt0" 1
-	t_check "$fam: OutRsts grew by 1" delta_is "$fam" OutRsts "$rst0" 1
+	t_check "$fam: ListenOverflows grew by 1" delta_is "$NS_S" "$fam" ListenOverflows "$ovf0" 1
+	t_check "$fam: AbortOnOverflow grew by 1" delta_is "$NS_S" "$fam" AbortOnOverflow "$abt0" 1
+	t_check "$fam: OutRsts grew by 1" delta_is "$NS_S" "$fam" OutRsts "$rst0" 1
 	t_check "$fam: the request is gone (no 03 row)" \
 		expect_eq "$(count_rows "$NS_S" "$fam" 03 "$PORT" -)" 0
 	t_check "$fam: the accept queue holds backlog+1 = 2" \

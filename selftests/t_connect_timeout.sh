@@ -19,11 +19,6 @@ set -u
 
 PORT=9
 
-delta_is() {
-	local fam=$1 name=$2 before=$3 want=$4
-	expect_eq "$(($(counter "$NS_C" "$fam" "$name") - before))" "$want"
-}
-
 timeout_body() {
 	local fam=$1 t=$T_TMP/$1 ao0 af0 rs0 line ms n rtx
 	mkdir -p "$t"
@@ -60,9 +55,9 @@ timeout_body() {
 		t_check "edu: tshark, reading it as TCP, marks 2 SYNs as retransmissions" \
 			expect_eq "$rtx" 2
 	fi
-	t_check "$fam: ActiveOpens grew by 1" delta_is "$fam" ActiveOpens "$ao0" 1
-	t_check "$fam: AttemptFails grew by 1" delta_is "$fam" AttemptFails "$af0" 1
-	t_check "$fam: RetransSegs grew by 2" delta_is "$fam" RetransSegs "$rs0" 2
+	t_check "$fam: ActiveOpens grew by 1" delta_is "$NS_C" "$fam" ActiveOpens "$ao0" 1
+	t_check "$fam: AttemptFails grew by 1" delta_is "$NS_C" "$fam" AttemptFails "$af0" 1
+	t_check "$fam: RetransSegs grew by 2" delta_is "$NS_C" "$fam" RetransSegs "$rs0" 2
 	t_check "$fam: no socket left behind in the client namespace" \
 		expect_eq "$(count_rows "$NS_C" "$fam" 02 - "$PORT")" 0
 	topo_down

@@ -27,11 +27,6 @@ PORT_A=8001
 PORT_B=8002
 DELAY_MS=300
 
-delta_is() {
-	local fam=$1 name=$2 before=$3 want=$4
-	expect_eq "$(($(counter "$NS_S" "$fam" "$name") - before))" "$want"
-}
-
 # client FAM OUT PORT ARGS...: edu_connect to the server's PORT, from the
 # client namespace, in the background, holding its sockets; waits for its
 # summary line.

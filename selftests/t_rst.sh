@@ -25,11 +25,6 @@ CLOSED=8099
 LPORT=8100
 LOPORT=8200
 
-delta_is() {
-	local ns=$1 fam=$2 name=$3 before=$4 want=$5
-	expect_eq "$(($(counter "$ns" "$fam" "$name") - before))" "$want"
-}
-
 # conn NS FAM ADDR PORT: one blocking connect; prints edu_connect's line.
 conn() {
 	# shellcheck disable=SC2046

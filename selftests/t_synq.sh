@@ -68,11 +68,6 @@ synacks_to() {
 	seg_filter "$1" "src host $SRV and dst net $2 and $F_SYNACK"
 }
 
-delta_is() {
-	local fam=$1 name=$2 before=$3 want=$4
-	expect_eq "$(($(counter "$NS_S" "$fam" "$name") - before))" "$want"
-}
-
 synq_body() {
 	local fam=$1 t=$T_TMP/$1 drops0 sqd0 retr0 cs0 cr0
 	local d_drops d_sqd col_drops still
@@ -128,7 +123,7 @@ synq_body() {
 	t_check "$fam: the requests expire after synack_retries=$RETRIES (no 03 rows left)" \
 		expect_eq "$(count_rows "$NS_S" "$fam" 03 "$PORT" -)" 0
 	t_check "$fam: SynAckRetrans grew by $QUEUED x $RETRIES" \
-		delta_is "$fam" SynAckRetrans "$retr0" $((QUEUED * RETRIES))
+		delta_is "$NS_S" "$fam" SynAckRetrans "$retr0" $((QUEUED * RETRIES))
 	# shellcheck disable=SC2046
 	t_check "$fam: with the queue drained a real client is served again" \
 		nsx "$NS_C" "$HELPERS/edu_connect" $(fam_opt "$fam") -w 3000 "$SRV" "$PORT"
@@ -152,11 +147,11 @@ synq_body() {
 	t_check "$fam: the real client connected at once, through a cookie" \
 		eval 'cat "$t/cookie"; has_line "$t/cookie" "^summary connected=1 pending=0 failed=0\$"'
 	t_check "$fam: SyncookiesSent grew by $DROPPED, + 1 with the client's" \
-		delta_is "$fam" SyncookiesSent "$cs0" $((DROPPED + 1))
+		delta_is "$NS_S" "$fam" SyncookiesSent "$cs0" $((DROPPED + 1))
 	t_check "$fam: nothing dropped (ListenDrops unchanged)" \
-		delta_is "$fam" ListenDrops "$drops0" 0
+		delta_is "$NS_S" "$fam" ListenDrops "$drops0" 0
 	t_check "$fam: ... and is accepted" wait_line "$t/listener" '^accepted 2$' $((3 * T_SLOW))
-	t_check "$fam: SyncookiesRecv grew by 1" delta_is "$fam" SyncookiesRecv "$cr0" 1
+	t_check "$fam: SyncookiesRecv grew by 1" delta_is "$NS_S" "$fam" SyncookiesRecv "$cr0" 1
 	cap_stop
 	t_check "$fam: tcpdump: without cookies, $QUEUED requests x $((RETRIES + 1)) SYN-ACKs" \
 		expect_eq "$(cap_count "$t/cap" "$(synacks_to "$fam" "$SPOOF0")")" $((QUEUED * (RETRIES + 1)))
