@@ -6,8 +6,11 @@
 # themselves), then with the module loaded every kselftest program in
 # build/selftests/ and every selftests/t_*.sh script, then the final unload,
 # which must succeed: a socket or request left behind would refuse it.
-# Each program prints TAP; this script counts the "ok"/"not ok" lines and
-# ends with the plain line "N passed, N failed, N skipped".
+# Each program prints TAP; this script counts the "ok"/"not ok" lines,
+# notes how long each program took, and ends with the plain line
+# "N passed, N failed, N skipped".  The start of every program is also
+# written to the kernel log, so that a report in the console log can be
+# traced to the test that provoked it.
 # TEST names restrict the run (e.g. socket_create module.sh).
 cd "$(dirname "$0")/.." || exit 1
 export EDU_KO=${EDU_KO:-af_edu.ko}
@@ -30,11 +33,13 @@ wanted() {
 
 # run_one NAME CMD...: run a TAP program, echo its output, count its results.
 run_one() {
-	local name=$1 out rc p f s
+	local name=$1 out rc p f s t0
 	shift
 	wanted "$name" || return 0
 	ran+=("$name")
 	echo "# selftest: $name"
+	echo "edutcp selftest: $name" > /dev/kmsg 2>/dev/null
+	t0=$SECONDS
 	out=$(mktemp)
 	timeout -k 5 "${EDU_TEST_TIMEOUT:-600}" "$@" > "$out" 2>&1
 	rc=$?
@@ -52,7 +57,7 @@ run_one() {
 	fail=$((fail + f))
 	skip=$((skip + s))
 	[ "$f" -eq 0 ] || failed_names+=("$name")
-	echo "# $name: $p passed, $f failed, $s skipped"
+	echo "# $name: $p passed, $f failed, $s skipped ($((SECONDS - t0)) s)"
 	rm -f "$out"
 }
 
