@@ -752,6 +752,25 @@ static inline void edu_block_signals(sigset_t *mask)
 	sigprocmask(SIG_BLOCK, mask, NULL);
 }
 
+#include <sys/signalfd.h>
+
+/*
+ * The control signals blocked as above and delivered through a descriptor
+ * instead, for a helper that waits in poll(): its signalfd, or -1 with the
+ * reason printed.
+ */
+static inline int edu_signal_fd(void)
+{
+	sigset_t mask;
+	int sfd;
+
+	edu_block_signals(&mask);
+	sfd = signalfd(-1, &mask, SFD_CLOEXEC);
+	if (sfd < 0)
+		perror("signalfd");
+	return sfd;
+}
+
 #include <sys/epoll.h>
 
 /* An epoll instance watching @fd for @events: its descriptor, or -errno. */

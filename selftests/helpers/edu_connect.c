@@ -31,7 +31,6 @@
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
-#include <sys/signalfd.h>
 #include <sys/socket.h>
 #include "../edu_selftest.h"
 
@@ -239,7 +238,6 @@ int main(int argc, char **argv)
 	int wait_ms = 2000, i, c, sfd, all;
 	struct sockaddr_in addr;
 	double hold_s = 0;
-	sigset_t mask;
 
 	while ((c = getopt(argc, argv, "4Bn:w:H:R")) != -1) {
 		switch (c) {
@@ -272,12 +270,9 @@ int main(int argc, char **argv)
 	setvbuf(stdout, NULL, _IOLBF, 0);
 
 	/* Blocked from the start: a SIGUSR1 sent early is not lost. */
-	edu_block_signals(&mask);
-	sfd = signalfd(-1, &mask, SFD_CLOEXEC);
-	if (sfd < 0) {
-		perror("signalfd");
+	sfd = edu_signal_fd();
+	if (sfd < 0)
 		return 2;
-	}
 
 	addr = fam_addr(&fam, argv[optind], atoi(argv[optind + 1]));
 	for (i = 0; i < nconn; i++) {

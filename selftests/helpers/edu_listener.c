@@ -27,7 +27,6 @@
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
-#include <sys/signalfd.h>
 #include <sys/socket.h>
 #include "../edu_selftest.h"
 
@@ -92,7 +91,6 @@ int main(int argc, char **argv)
 	struct signalfd_siginfo si;
 	struct sockaddr_in addr;
 	struct pollfd pfd[2];
-	sigset_t mask;
 
 	while ((c = getopt(argc, argv, "4b:ad:t:")) != -1) {
 		switch (c) {
@@ -120,12 +118,9 @@ int main(int argc, char **argv)
 	setvbuf(stdout, NULL, _IOLBF, 0);
 
 	/* Signals arrive through a descriptor: no races with poll(). */
-	edu_block_signals(&mask);
-	sfd = signalfd(-1, &mask, SFD_CLOEXEC);
-	if (sfd < 0) {
-		perror("signalfd");
+	sfd = edu_signal_fd();
+	if (sfd < 0)
 		return 1;
-	}
 
 	addr = fam_addr(&fam, argv[optind], atoi(argv[optind + 1]));
 	lfd = socket(fam_af(&fam), SOCK_STREAM | SOCK_NONBLOCK, 0);
