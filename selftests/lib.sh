@@ -18,6 +18,11 @@ EDU_KO=${EDU_KO:-af_edu.ko}
 T_SLOW=${T_SLOW:-1}
 [ -e /sys/kernel/debug/kmemleak ] && T_SLOW=${T_SLOW_DEBUG:-5}
 
+# The module's counts of live objects (sockets, requests), in debugfs.
+DBG=/sys/kernel/debug/edutcp
+# count_of NAME: the number in $DBG/NAME, or -1 when it cannot be read.
+count_of() { cat "$DBG/$1" 2>/dev/null || echo -1; }
+
 echo "TAP version 13"
 
 t_check() {

@@ -224,10 +224,9 @@ counter() {
 }
 
 # delta_is NS FAM NAME BEFORE WANT: counter NAME grew by WANT since BEFORE.
-delta_is() {
-	local ns=$1 fam=$2 name=$3 before=$4 want=$5
-	expect_eq "$(($(counter "$ns" "$fam" "$name") - before))" "$want"
-}
+# delta_ge NS FAM NAME BEFORE MIN: ... by at least MIN.
+delta_is() { expect_eq "$(($(counter "$1" "$2" "$3") - $4))" "$5"; }
+delta_ge() { expect_ge "$(($(counter "$1" "$2" "$3") - $4))" "$5"; }
 
 # --- /proc/net/{tcp,edutcp} rows -------------------------------------------
 

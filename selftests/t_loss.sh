@@ -43,11 +43,11 @@ loss_body() {
 	t_check "$fam: ... after seconds, not minutes (${secs}s)" \
 		eval '[ "$secs" -ge 1 ] && [ "$secs" -le $((30 * T_SLOW)) ]'
 	t_check "$fam: Timeouts grew by at least retries2 = 3" \
-		expect_ge $(($(counter "$NS_C" "$fam" Timeouts) - to0)) 3
+		delta_ge "$NS_C" "$fam" Timeouts "$to0" 3
 	t_check "$fam: RetransSegs grew by at least 3" \
-		expect_ge $(($(counter "$NS_C" "$fam" RetransSegs) - rs0)) 3
+		delta_ge "$NS_C" "$fam" RetransSegs "$rs0" 3
 	t_check "$fam: AbortOnTimeout grew by 1" \
-		expect_eq $(($(counter "$NS_C" "$fam" AbortOnTimeout) - ab0)) 1
+		delta_is "$NS_C" "$fam" AbortOnTimeout "$ab0" 1
 	topo_down
 }
 

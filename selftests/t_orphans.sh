@@ -14,10 +14,7 @@ set -u
 . selftests/net_lib.sh
 
 CLOSER=$HELPERS/edu_closer
-DBG=/sys/kernel/debug/edutcp
 N=8
-
-socks() { cat "$DBG/sockets" 2>/dev/null || echo -1; }
 
 # close_pairs PORT N: N connections from the client namespace, each closed
 # by the client first and then by the server, so the client side ends in
@@ -46,11 +43,11 @@ t_check "... owned by nobody (uid 0, inode 0)" eval \
 	'! rows_where "$NS_C" edu 06 - - | awk "\$8 != 0 || \$10 != 0 { print; bad = 1 } END { exit !bad }"'
 # Other tests' TIME_WAIT sockets may expire meanwhile: the count can only
 # fall by more than ours, never by less.
-before=$(socks)
+before=$(count_of sockets)
 topo_down
-wait_until $((5 * T_SLOW)) eval '[ "$(socks)" -le $((before - N)) ]'
+wait_until $((5 * T_SLOW)) eval '[ "$(count_of sockets)" -le $((before - N)) ]'
 t_check "deleting the namespaces ends all $N at once (debugfs sockets fell by $N or more)" \
-	expect_ge $((before - $(socks))) "$N"
+	expect_ge $((before - $(count_of sockets))) "$N"
 
 topo_up orph2
 t_check "topology up again" topo_ok
@@ -59,11 +56,11 @@ mem0=$(counter "$NS_C" edu AbortOnMemory)
 rst0=$(counter "$NS_C" edu OutRsts)
 t_check "a connection closed by the client first" close_pairs 7800 1
 t_check "... was reset instead of orphaned (AbortOnMemory +1)" \
-	expect_eq $(($(counter "$NS_C" edu AbortOnMemory) - mem0)) 1
+	delta_is "$NS_C" edu AbortOnMemory "$mem0" 1
 # One RST for the abort; the server's FIN, 300 ms later, meets a closed
 # port and gets another.
 t_check "... with an RST (OutRsts grew)" \
-	expect_ge $(($(counter "$NS_C" edu OutRsts) - rst0)) 1
+	delta_ge "$NS_C" edu OutRsts "$rst0" 1
 t_check "... and left no row behind on the client side" \
 	expect_eq "$(rows_where "$NS_C" edu 06 - - | grep -c .)" 0
 topo_down

@@ -35,15 +35,12 @@ set -u
 . selftests/net_lib.sh
 
 STRESS=$HELPERS/stress
-DBG=/sys/kernel/debug/edutcp
 LO=127.0.0.1
 # Every bound below is for the stock kernel under TCG; on the debug
 # kernel the waits stretch by T_SLOW (lib.sh) and the loads shrink by it,
 # so that the test still ends within run.sh's time limit.
 SLOW=$T_SLOW
 CYCLES=$((300 / (SLOW > 1 ? 4 : 1)))
-
-count_of() { cat "$DBG/$1" 2>/dev/null || echo -1; }
 
 # at_baseline: both live-object counts are back where they started.
 at_baseline() {
