@@ -55,7 +55,6 @@ int main(int argc, char **argv)
 	socklen_t len = sizeof(me);
 	sigset_t mask;
 	int fd, c, sig, nsend = 0;
-	char buf[4096] = { 0 };
 
 	while ((c = getopt(argc, argv, "4s:t:")) != -1) {
 		switch (c) {
@@ -91,17 +90,17 @@ int main(int argc, char **argv)
 	}
 	getsockname(fd, (struct sockaddr *)&me, &len);
 	printf("connected port %u\n", ntohs(me.sin_port));
-	for (c = nsend; c > 0; ) {
-		ssize_t n = send(fd, buf, c < (int)sizeof(buf) ? c : (int)sizeof(buf), 0);
+	if (nsend > 0) {
+		char *buf = calloc(1, nsend);
+		ssize_t n = buf ? edu_send_all(fd, buf, nsend, 0) : -ENOMEM;
 
+		free(buf);
 		if (n < 0) {
-			printf("error send: %s\n", errname(errno));
+			printf("error send: %s\n", errname(-n));
 			return 1;
 		}
-		c -= n;
-	}
-	if (nsend)
 		printf("sent %d\n", nsend);
+	}
 
 	sig = sigtimedwait(&mask, NULL, &limit);
 	if (sig != SIGUSR1) {
