@@ -58,14 +58,6 @@ static void usage(void)
 	exit(2);
 }
 
-static double now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec * 1e3 + ts.tv_nsec / 1e6;
-}
-
 static const char *errname(int err)
 {
 	const char *s = strerrorname_np(err);
@@ -91,10 +83,10 @@ static void report(int i)
 		c->port = local_port(c->fd);
 	if (c->state == C_CONNECTED)
 		printf("conn %d port %d: connected %.0f ms\n", i, c->port,
-		       now_ms() - t_start);
+		       edu_now_msf() - t_start);
 	else
 		printf("conn %d port %d: %s %.0f ms\n", i, c->port,
-		       errname(c->err), now_ms() - t_start);
+		       errname(c->err), edu_now_msf() - t_start);
 }
 
 static void summary(const char *what)
@@ -145,7 +137,7 @@ static void wait_pending(double deadline, int sfd)
 		}
 		if (n == 0)
 			return;
-		left = (int)(deadline - now_ms());
+		left = (int)(deadline - edu_now_msf());
 		if (left <= 0)
 			return;
 		if (poll(pfd, n, left) < 0) {
@@ -183,7 +175,7 @@ static void blocking_connects(const struct sockaddr_in *addr, int wait_ms)
 	for (i = 0; i < nconn; i++) {
 		struct conn *c = &conns[i];
 
-		t_start = now_ms();
+		t_start = edu_now_msf();
 		alarm((wait_ms + 999) / 1000);
 		if (connect(c->fd, (const struct sockaddr *)addr,
 			    sizeof(*addr)) == 0) {
@@ -288,7 +280,7 @@ int main(int argc, char **argv)
 	if (blocking) {
 		blocking_connects(&addr, wait_ms);
 	} else {
-		t_start = now_ms();
+		t_start = edu_now_msf();
 		for (i = 0; i < nconn; i++) {
 			if (connect(conns[i].fd, (struct sockaddr *)&addr,
 				    sizeof(addr)) == 0) {
@@ -310,7 +302,7 @@ int main(int argc, char **argv)
 	summary("summary");
 
 	if (hold_s > 0) {
-		wait_pending(now_ms() + hold_s * 1000, sfd);
+		wait_pending(edu_now_msf() + hold_s * 1000, sfd);
 		/* Whatever is still pending is watched no longer. */
 		summary("final");
 	}
