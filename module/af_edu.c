@@ -71,6 +71,9 @@ struct proto edu_proto = {
 	.obj_size	= sizeof(struct edu_sock),
 };
 
+static struct lock_class_key edu_slock_key;
+static struct lock_class_key edu_sk_lock_key;
+
 /* A new socket: for socket(2) when @sock is given, else a listener's child. */
 struct sock *edu_sock_alloc(struct net *net, struct socket *sock, gfp_t gfp,
 			    int kern)
@@ -81,6 +84,13 @@ struct sock *edu_sock_alloc(struct net *net, struct socket *sock, gfp_t gfp,
 	sk = sk_alloc(net, edu_family, gfp, &edu_proto, kern);
 	if (!sk)
 		return NULL;
+	/*
+	 * The socket core names a family's lock classes after the family
+	 * that once owned its number (af_family_key_strings[]: 19 is
+	 * "AF_ECONET"); lockdep reports should say whose locks they are.
+	 */
+	sock_lock_init_class_and_name(sk, "slock-AF_EDU", &edu_slock_key,
+				      "sk_lock-AF_EDU", &edu_sk_lock_key);
 	sock_init_data(sock, sk);
 	sk->sk_protocol = edu_ipproto;
 	sk->sk_destruct = edu_sock_destruct;
@@ -165,8 +175,11 @@ int edu_disconnect(struct sock *sk)
 	if (old == TCP_LISTEN) {
 		edu_listen_stop(sk);
 	} else {
-		if (old != TCP_CLOSE)
-			edu_set_state(sk, TCP_CLOSE);
+		/*
+		 * The RST first: CLOSE gives back a port that connect()
+		 * picked, and the RST must leave from it (TCP keeps the
+		 * port to send from in inet_sport, apart from the bind).
+		 */
 		if ((1 << old) & (TCPF_ESTABLISHED | TCPF_CLOSE_WAIT |
 				  TCPF_FIN_WAIT1 | TCPF_FIN_WAIT2 |
 				  TCPF_SYN_RECV)) {
@@ -175,6 +188,8 @@ int edu_disconnect(struct sock *sk)
 		} else if (old == TCP_SYN_SENT) {
 			WRITE_ONCE(sk->sk_err, ECONNRESET);
 		}
+		if (old != TCP_CLOSE)
+			edu_set_state(sk, TCP_CLOSE);
 	}
 	sk_stop_timer(sk, &edu_sk(sk)->rtx_timer);
 	sk_stop_timer(sk, &edu_sk(sk)->close_timer);

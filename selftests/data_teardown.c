@@ -95,6 +95,24 @@ static int reset_by_server(struct edu_fds *fds, int c, int s)
 	return wait_events(c, POLLERR, EDU_IO_MS) & POLLERR ? 0 : -ETIMEDOUT;
 }
 
+/*
+ * connect(AF_UNSPEC) drops a live connection with an RST, as
+ * tcp_disconnect() does: the peer's recv() fails ECONNRESET.  The client's
+ * port was picked by connect() and is given back by the disconnect; the
+ * RST must still leave from it, or the peer never matches it to the
+ * connection and stays ESTABLISHED.
+ */
+TEST_F(teardown, unspec_connect_resets_peer)
+{
+	struct sockaddr_in a = { .sin_family = AF_UNSPEC };
+	char buf[8];
+
+	ASSERT_EQ(0, connect(self->c, (struct sockaddr *)&a, sizeof(a)));
+	EXPECT_EQ(POLLERR, wait_events(self->s, POLLERR, EDU_IO_MS) & POLLERR);
+	EXPECT_EQ(-1, recv(self->s, buf, sizeof(buf), 0));
+	EXPECT_EQ(ECONNRESET, errno);
+}
+
 /* End of stream is sticky: every later read says 0, however asked. */
 TEST_F(teardown, eof_repeated)
 {
