@@ -415,6 +415,25 @@ struct sock *edu_lookup(struct net *net, __be32 saddr, __be16 sport,
 }
 
 /*
+ * The connection a segment from @saddr:@sport to @daddr:@dport belongs to,
+ * with a reference held, or NULL; listeners are not looked at.  For a
+ * listener that must know whether one of its connections appeared after
+ * the segment was looked up (edu_listen_rcv()): process or softirq context.
+ */
+struct sock *edu_lookup_estab(struct net *net, __be32 saddr, __be16 sport,
+			      __be32 daddr, __be16 dport)
+{
+	struct sock *sk;
+
+	spin_lock_bh(&edu_tables.lock);
+	sk = __edu_lookup_estab(net, saddr, sport, daddr, ntohs(dport));
+	if (sk)
+		sock_hold(sk);
+	spin_unlock_bh(&edu_tables.lock);
+	return sk;
+}
+
+/*
  * Call @fn on every socket of @net that holds a port, under edu_tables.lock:
  * @fn must not sleep, take a socket lock or send; it may take a listener's
  * queue lock (struct edu_queues), which nests inside the table lock.

@@ -265,6 +265,8 @@ void edu_hash_estab(struct sock *sk);
 void edu_unhash_estab(struct sock *sk);
 struct sock *edu_lookup(struct net *net, __be32 saddr, __be16 sport,
 			__be32 daddr, __be16 dport);
+struct sock *edu_lookup_estab(struct net *net, __be32 saddr, __be16 sport,
+			      __be32 daddr, __be16 dport);
 typedef void (*edu_sock_visitor)(struct sock *sk, void *arg);
 void edu_tables_walk(struct net *net, edu_sock_visitor fn, void *arg);
 
@@ -344,6 +346,6 @@ int edu_rcv(struct sk_buff *skb);
 int edu_err(struct sk_buff *skb, u32 info);
 int edu_do_rcv(struct sock *sk, struct sk_buff *skb);
 void edu_reset(struct sock *sk);
-void edu_child_rcv(struct sock *child, struct sk_buff *skb);
+void edu_deliver(struct sock *sk, struct sk_buff *skb);
 
 #endif /* _EDU_H */

@@ -129,22 +129,30 @@ drop:
 }
 
 /*
- * The final ACK of a handshake made @child, and carries data or a FIN:
- * the child takes it as its first segment.  Softirq, listener locked.
+ * Hand @skb to @sk (a connection the caller found and holds a reference
+ * on) the way edu_rcv() does: at once if no process owns @sk, else through
+ * its backlog.  A listener uses it to pass on a segment that belongs to
+ * one of its connections (edu_listen_rcv()).  The listener's socket lock
+ * is held then, either its spinlock (softirq) or ownership (its backlog,
+ * run by release_sock() with BHs on), so BHs are disabled here as every
+ * user of a socket spinlock must, and the connection's spinlock nests at
+ * lockdep subclass 0 inside the listener's, which edu_rcv() took at
+ * SINGLE_DEPTH_NESTING: tcp_child_process() nests a child in
+ * tcp_v4_rcv()'s listener the same way.  Consumes @skb.
  */
-void edu_child_rcv(struct sock *child, struct sk_buff *skb)
+void edu_deliver(struct sock *sk, struct sk_buff *skb)
 {
-	struct sk_buff *nskb;
-
-	if (EDU_SKB_CB(skb)->end_seq == EDU_SKB_CB(skb)->seq)
-		return;
-	nskb = skb_clone(skb, GFP_ATOMIC);
-	if (!nskb)
-		return;		/* the peer will send it again */
-	/* Nobody can own the child yet: it is not in the accept queue. */
-	bh_lock_sock_nested(child);
-	edu_estab_rcv(child, nskb);
-	bh_unlock_sock(child);
+	local_bh_disable();
+	bh_lock_sock(sk);
+	if (!sock_owned_by_user(sk)) {
+		edu_do_rcv(sk, skb);
+	} else if (sk_add_backlog(sk, skb, READ_ONCE(sk->sk_rcvbuf) +
+					   READ_ONCE(sk->sk_sndbuf))) {
+		atomic_inc(&sk->sk_drops);
+		kfree_skb(skb);
+	}
+	bh_unlock_sock(sk);
+	local_bh_enable();
 }
 
 /* Process one segment for @sk; the caller holds its lock. */

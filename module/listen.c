@@ -42,9 +42,15 @@
  * Segments that waited in the socket's backlog are handled in process
  * context with softirqs enabled, so every spinlock this code shares with
  * softirq is taken with the _bh variants.
- * Lock order: listener socket lock, then a child's socket lock
- * (SINGLE_DEPTH_NESTING), then the table lock of bind.c, then
- * edu_queues.lock.  A request has no lock and no timer of its own: it
+ * Lock order: listener socket lock, then a child's socket lock, then
+ * the table lock of bind.c, then edu_queues.lock.  A child's lock is taken
+ * under its listener's in two places: closing the listener resets the
+ * children still queued (lock_sock_nested(SINGLE_DEPTH_NESTING), the
+ * listener owned), and a segment the listener passes on to a child
+ * (edu_deliver(): the child's spinlock with BHs off, at subclass 0 inside
+ * the listener's spinlock, or inside its ownership when the segment came
+ * from the listener's backlog).  Nothing takes a listener's lock while
+ * holding a child's.  A request has no lock and no timer of its own: it
  * lives and dies under its listener's lock, and one timer per listener
  * walks the SYN queue.
  */
@@ -305,12 +311,18 @@ static void edu_synack_timer(struct timer_list *t)
 
 /*
  * The socket a completed handshake becomes.  It inherits what a TCP child
- * inherits from its listener (options, owner, buffer sizes, port).
+ * inherits from its listener (options, owner, buffer sizes, port), and
+ * learns from @skb, the final ACK, the peer's window; @offered is the
+ * window our SYN-ACK advertised.  Everything is in place before the child
+ * is hashed: from then on a segment on another CPU can find it and take
+ * its lock, and nothing may be written to it without that lock.
  */
 static struct sock *edu_make_child(struct sock *sk, __be32 laddr,
 				   __be16 lport, __be32 raddr, __be16 rport,
-				   u32 our_isn, u32 peer_isn)
+				   u32 our_isn, u32 peer_isn,
+				   const struct sk_buff *skb, u16 offered)
 {
+	const struct edu_skb_cb *cb = EDU_SKB_CB(skb);
 	struct sock *child;
 	struct edu_sock *ces;
 
@@ -342,7 +354,11 @@ static struct sock *edu_make_child(struct sock *sk, __be32 laddr,
 	ces->snd_nxt = our_isn + 1;
 	ces->irs = peer_isn;
 	ces->rcv_nxt = peer_isn + 1;
+	ces->snd_wnd = ntohs(tcp_hdr(skb)->window);
+	ces->snd_wl1 = cb->seq;
+	ces->snd_wl2 = cb->ack_seq;
 	edu_stream_init(child, edu_route_mss(sock_net(sk), raddr));
+	ces->rcv_wnd = offered;
 
 	edu_inherit_port(sk, child);
 	edu_set_state(child, TCP_ESTABLISHED);
@@ -352,22 +368,21 @@ static struct sock *edu_make_child(struct sock *sk, __be32 laddr,
 }
 
 /*
- * What the handshake's final ACK tells a new child: the peer's window, and
- * the window our SYN-ACK offered.  If the ACK carries data (the peer wrote
- * at once and its bare ACK was lost, or overtaken), the child takes it.
+ * The final ACK may carry data or a FIN: the peer wrote at once and its
+ * bare ACK was lost or overtaken, or it was ignored while the accept queue
+ * was full.  The new child takes it as its first segment, under its own
+ * lock (edu_deliver()): it is hashed, so it is no longer ours alone.
  */
-static void edu_child_first_ack(struct sock *child, struct sk_buff *skb,
-				u16 offered)
+static void edu_child_first_segment(struct sock *child, struct sk_buff *skb)
 {
-	const struct edu_skb_cb *cb = EDU_SKB_CB(skb);
-	struct edu_sock *ces = edu_sk(child);
+	struct sk_buff *nskb;
 
-	ces->snd_wnd = ntohs(tcp_hdr(skb)->window);
-	ces->max_window = ces->snd_wnd;
-	ces->snd_wl1 = cb->seq;
-	ces->snd_wl2 = cb->ack_seq;
-	ces->rcv_wnd = offered;
-	edu_child_rcv(child, skb);
+	if (EDU_SKB_CB(skb)->end_seq == EDU_SKB_CB(skb)->seq)
+		return;
+	nskb = skb_clone(skb, GFP_ATOMIC);
+	if (nskb)
+		edu_deliver(child, nskb);
+	/* else the peer sends it again */
 }
 
 static void edu_acceptq_add(struct sock *sk, struct sock *child)
@@ -514,12 +529,13 @@ static void edu_check_req(struct sock *sk, struct edu_request *req,
 	}
 
 	child = edu_make_child(sk, req->laddr, req->lport, req->raddr,
-			       req->rport, req->snt_isn, req->rcv_isn);
+			       req->rport, req->snt_isn, req->rcv_isn, skb,
+			       req->window);
 	if (!child) {
 		edu_listen_drop(sk);
 		return;
 	}
-	edu_child_first_ack(child, skb, req->window);
+	edu_child_first_segment(child, skb);
 	edu_synq_unlink(sk, req, EDU_TQ_REMOVE);
 	edu_request_free(req);
 	edu_acceptq_add(sk, child);
@@ -552,12 +568,13 @@ static void edu_cookie_ack(struct sock *sk, struct sk_buff *skb)
 		return;
 	}
 	child = edu_make_child(sk, iph->daddr, th->dest, iph->saddr,
-			       th->source, cb->ack_seq - 1, cb->seq - 1);
+			       th->source, cb->ack_seq - 1, cb->seq - 1, skb,
+			       edu_rcv_window(sk));
 	if (!child) {
 		edu_listen_drop(sk);
 		return;
 	}
-	edu_child_first_ack(child, skb, edu_rcv_window(sk));
+	edu_child_first_segment(child, skb);
 	edu_acceptq_add(sk, child);
 	return;
 
@@ -572,6 +589,26 @@ int edu_listen_rcv(struct sock *sk, struct sk_buff *skb)
 	const struct iphdr *iph = ip_hdr(skb);
 	const struct tcphdr *th = tcp_hdr(skb);
 	struct edu_request *req;
+	struct sock *child;
+
+	/*
+	 * The segment may belong to a connection made after it was looked
+	 * up.  While a process owns the listener (accept(), setsockopt()...),
+	 * the final ACK of a handshake and the client's first data, or a
+	 * retransmitted SYN, wait together in the listener's backlog; the ACK
+	 * makes the child, and what follows is the child's: taken for a
+	 * stray ACK it would meet an RST, a SYN would start a second request
+	 * for a live 4-tuple.  So the connection table is searched first, as
+	 * Linux always searches its established table before its listeners
+	 * (__inet_lookup_skb()).
+	 */
+	child = edu_lookup_estab(sock_net(sk), iph->saddr, th->source,
+				 iph->daddr, th->dest);
+	if (child) {
+		edu_deliver(child, skb);
+		sock_put(child);
+		return 0;
+	}
 
 	req = edu_synq_find(sk, iph->saddr, th->source, iph->daddr, th->dest);
 	if (req)
