@@ -69,6 +69,7 @@ static void edu_sock_destruct(struct sock *sk)
 struct proto edu_proto = {
 	.name		= EDU_PROTO_NAME,
 	.obj_size	= sizeof(struct edu_sock),
+	.keepalive	= edu_set_keepalive,
 };
 
 static struct lock_class_key edu_slock_key;
@@ -99,6 +100,7 @@ struct sock *edu_sock_alloc(struct net *net, struct socket *sock, gfp_t gfp,
 	es = edu_sk(sk);
 	timer_setup(&es->rtx_timer, edu_rtx_timer, 0);
 	timer_setup(&es->close_timer, edu_close_timer, 0);
+	timer_setup(&es->ka_timer, edu_keepalive_timer, 0);
 	edu_stream_sock_init(sk);
 	edu_queues_init(sk);
 	INIT_LIST_HEAD(&es->accept_node);
@@ -155,6 +157,7 @@ void edu_done(struct sock *sk)
 	edu_set_state(sk, TCP_CLOSE);
 	sk_stop_timer(sk, &edu_sk(sk)->rtx_timer);
 	sk_stop_timer(sk, &edu_sk(sk)->close_timer);
+	sk_stop_timer(sk, &edu_sk(sk)->ka_timer);
 	WRITE_ONCE(sk->sk_shutdown, SHUTDOWN_MASK);
 	if (!sock_flag(sk, SOCK_DEAD))
 		sk->sk_state_change(sk);
@@ -193,6 +196,7 @@ int edu_disconnect(struct sock *sk)
 	}
 	sk_stop_timer(sk, &edu_sk(sk)->rtx_timer);
 	sk_stop_timer(sk, &edu_sk(sk)->close_timer);
+	sk_stop_timer(sk, &edu_sk(sk)->ka_timer);
 	edu_purge_queues(sk);
 	sk->sk_dport = 0;
 	sk->sk_daddr = 0;
@@ -314,95 +318,6 @@ static int edu_shutdown(struct socket *sock, int how)
 	sk->sk_state_change(sk);
 	release_sock(sk);
 	return err;
-}
-
-/*
- * SOL_EDUTCP options.  EDU_REUSEPORT stands in for SO_REUSEPORT, which the
- * 6.1 socket core refuses for every family but AF_INET/AF_INET6
- * (sock_setsockopt(), sk_is_inet()); reading SO_REUSEPORT still works.
- */
-static int edu_setsockopt(struct socket *sock, int level, int optname,
-			  sockptr_t optval, unsigned int optlen)
-{
-	struct sock *sk = sock->sk;
-	int val;
-
-	if (level != SOL_EDUTCP)
-		return -ENOPROTOOPT;
-	if (optlen < sizeof(int))
-		return -EINVAL;
-	if (copy_from_sockptr(&val, optval, sizeof(val)))
-		return -EFAULT;
-
-	switch (optname) {
-	case EDU_REUSEPORT:
-		lock_sock(sk);
-		sk->sk_reuseport = !!val;
-		release_sock(sk);
-		return 0;
-	default:
-		return -ENOPROTOOPT;
-	}
-}
-
-/* EDU_INFO: what /proc/net/edutcp shows of one socket, and more. */
-static void edu_get_info(struct sock *sk, struct edu_info *info)
-{
-	struct edu_sock *es = edu_sk(sk);
-
-	memset(info, 0, sizeof(*info));
-	lock_sock(sk);
-	info->edui_version = EDU_INFO_VERSION;
-	info->edui_state = sk->sk_state;
-	info->edui_retransmits = es->retransmits;
-	info->edui_rto_ms = jiffies_to_msecs(es->rto);
-	if (sk->sk_state == TCP_LISTEN) {
-		info->edui_synq_len = es->q.syn_len;
-		info->edui_synq_max = sk->sk_max_ack_backlog;
-		info->edui_acceptq_len = sk->sk_ack_backlog;
-		info->edui_acceptq_max = sk->sk_max_ack_backlog;
-		info->edui_drops = atomic_read(&sk->sk_drops);
-	} else {
-		info->edui_sndq_bytes = edu_sndq(es);
-		info->edui_rcvq_bytes = es->rcv_nxt - es->copied_seq;
-		info->edui_snd_wnd = es->snd_wnd;
-		info->edui_rcv_wnd = edu_rcv_window(sk);
-	}
-	release_sock(sk);
-}
-
-static int edu_getsockopt(struct socket *sock, int level, int optname,
-			  char __user *optval, int __user *optlen)
-{
-	struct sock *sk = sock->sk;
-	struct edu_info info;
-	int len, val;
-
-	if (level != SOL_EDUTCP)
-		return -ENOPROTOOPT;
-	if (get_user(len, optlen))
-		return -EFAULT;
-	if (len < 0)
-		return -EINVAL;
-
-	switch (optname) {
-	case EDU_INFO:
-		/* As TCP_INFO: the prefix that fits, and its length. */
-		edu_get_info(sk, &info);
-		len = min_t(unsigned int, len, sizeof(info));
-		if (put_user(len, optlen) || copy_to_user(optval, &info, len))
-			return -EFAULT;
-		return 0;
-	case EDU_REUSEPORT:
-		val = sk->sk_reuseport;
-		break;
-	default:
-		return -ENOPROTOOPT;
-	}
-	len = min_t(unsigned int, len, sizeof(int));
-	if (put_user(len, optlen) || copy_to_user(optval, &val, len))
-		return -EFAULT;
-	return 0;
 }
 
 static const struct proto_ops edu_stream_ops = {

@@ -206,6 +206,7 @@ int edu_synsent_rcv(struct sock *sk, struct sk_buff *skb)
 		if (!resent)
 			edu_rtt_sample(sk, jiffies - es->rtt_start);
 		edu_set_state(sk, TCP_ESTABLISHED);
+		edu_keepalive_start(sk);
 		edu_send_ack(sk);
 		sk->sk_state_change(sk);
 		sk_wake_async(sk, SOCK_WAKE_IO, POLL_OUT);

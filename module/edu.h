@@ -182,6 +182,22 @@ struct edu_sock {
 	/* FIN_WAIT2 of an orphan, and TIME_WAIT (close.c). */
 	struct timer_list	close_timer;
 
+	/*
+	 * TCP's options (sockopt.c).  Zero keepidle, keepintvl and keepcnt
+	 * mean the namespace's net.ipv4.tcp_keepalive_* values.
+	 */
+	bool			nodelay, cork;
+	bool			pingpong;	/* TCP_QUICKACK off */
+	u16			user_mss;	/* TCP_MAXSEG, 0: the route's */
+	u8			keepcnt;
+	u8			ka_probes;	/* keepalive probes unanswered */
+	u8			defer_accept;	/* in SYN-ACK retransmissions */
+	u32			keepidle, keepintvl;	/* jiffies */
+	u32			user_timeout;	/* ms, 0: retries2 decides */
+	struct timer_list	ka_timer;
+	unsigned long		rcv_tstamp;	/* jiffies: last segment taken */
+	unsigned long		retrans_stamp;	/* the head unacked since */
+
 	/* A listener's queues; a child's place in its listener's queue. */
 	struct edu_queues	q;
 	struct list_head	accept_node;
@@ -317,6 +333,16 @@ void edu_close_timer(struct timer_list *t);
 void edu_shutdown_send(struct sock *sk);
 void edu_orphan_destroy(struct sock *sk);
 void edu_kill_orphans(struct net *net);
+
+/* sockopt.c: TCP's options, keepalive */
+int edu_setsockopt(struct socket *sock, int level, int optname,
+		   sockptr_t optval, unsigned int optlen);
+int edu_getsockopt(struct socket *sock, int level, int optname,
+		   char __user *optval, int __user *optlen);
+void edu_set_keepalive(struct sock *sk, int on);
+void edu_keepalive_start(struct sock *sk);
+void edu_keepalive_arm(struct sock *sk, unsigned long delay);
+void edu_keepalive_timer(struct timer_list *t);
 
 /* output.c: segments out */
 int edu_send_syn(struct sock *sk, bool resent);

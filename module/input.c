@@ -101,6 +101,9 @@ static int edu_estab_rcv(struct sock *sk, struct sk_buff *skb)
 		goto drop;
 	}
 
+	/* The peer is alive: keepalive starts over (tcp_ack()). */
+	es->rcv_tstamp = jiffies;
+	es->ka_probes = 0;
 	edu_ack_rcv(sk, skb);
 	if (sk->sk_state == TCP_CLOSE)
 		goto drop;

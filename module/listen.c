@@ -250,6 +250,27 @@ static int edu_synack_max_retries(struct sock *sk)
 	return max_retries;
 }
 
+/*
+ * A request's SYN-ACK timer fired: true when the request expires; else
+ * *@resend says whether its SYN-ACK goes again (syn_ack_recalc()).  With
+ * TCP_DEFER_ACCEPT, a request whose bare ACK came is waiting for data: no
+ * SYN-ACK until the deferring is almost over, the last one giving the
+ * client a chance to ACK again, and no expiry before it is over.
+ */
+static bool edu_synack_recalc(struct sock *sk, const struct edu_request *req,
+			      bool *resend)
+{
+	bool out_of_retries = req->num_timeout >= edu_synack_max_retries(sk);
+	u8 defer = READ_ONCE(edu_sk(sk)->defer_accept);
+
+	if (!defer) {
+		*resend = true;
+		return out_of_retries;
+	}
+	*resend = !req->acked || req->num_timeout >= defer - 1;
+	return out_of_retries && (!req->acked || req->num_timeout >= defer);
+}
+
 /* Walk the SYN queue: retransmit what is due, drop what has expired. */
 static void edu_synq_prune(struct sock *sk)
 {
@@ -259,6 +280,7 @@ static void edu_synq_prune(struct sock *sk)
 	unsigned long now = jiffies;
 	unsigned long next = 0;
 	bool have_next = false;
+	bool resend;
 
 	list_for_each_entry_safe(req, tmp, &q->syn_queue, node) {
 		if (time_before(now, req->expires)) {
@@ -269,20 +291,24 @@ static void edu_synq_prune(struct sock *sk)
 		}
 		/* Each firing is a TCPTimeouts (tcp_syn_ack_timeout()). */
 		EDU_INC_STATS(net, EDU_MIB_TIMEOUTS);
-		if (req->num_timeout >= edu_synack_max_retries(sk)) {
+		if (edu_synack_recalc(sk, req, &resend)) {
 			edu_synq_unlink(sk, req, EDU_TQ_EXPIRE);
 			edu_request_free(req);
 			continue;
 		}
-		edu_send_synack(net, req);
-		EDU_INC_STATS(net, EDU_MIB_SYNACKRETRANS);
-		EDU_INC_STATS(net, EDU_MIB_RETRANSSEGS);
+		if (resend) {
+			edu_send_synack(net, req);
+			EDU_INC_STATS(net, EDU_MIB_SYNACKRETRANS);
+			EDU_INC_STATS(net, EDU_MIB_RETRANSSEGS);
+		}
 		spin_lock(&q->lock);
 		if (req->num_timeout++ == 0)
 			q->syn_young--;
 		spin_unlock(&q->lock);
-		trace_edutcp_retransmit(EDU_RTX_SYNACK, req->laddr, req->lport, req->raddr,
-					req->rport, req->num_timeout);
+		if (resend)
+			trace_edutcp_retransmit(EDU_RTX_SYNACK, req->laddr,
+						req->lport, req->raddr,
+						req->rport, req->num_timeout);
 		req->expires = now + min(req->timeout << req->num_timeout,
 					 (unsigned long)EDU_RTO_MAX);
 		if (!have_next || time_before(req->expires, next))
@@ -345,6 +371,15 @@ static struct sock *edu_make_child(struct sock *sk, __be32 laddr,
 	child->sk_sndtimeo = sk->sk_sndtimeo;
 	child->sk_lingertime = sk->sk_lingertime;
 	sock_copy_flags(child, sk);
+	/* TCP's options, as sk_clone_lock() copies a tcp_sock. */
+	ces->nodelay = edu_sk(sk)->nodelay;
+	ces->cork = edu_sk(sk)->cork;
+	ces->pingpong = edu_sk(sk)->pingpong;
+	ces->user_mss = edu_sk(sk)->user_mss;
+	ces->keepidle = edu_sk(sk)->keepidle;
+	ces->keepintvl = edu_sk(sk)->keepintvl;
+	ces->keepcnt = edu_sk(sk)->keepcnt;
+	ces->user_timeout = edu_sk(sk)->user_timeout;
 
 	child->sk_rcv_saddr = laddr;
 	child->sk_daddr = raddr;
@@ -362,6 +397,7 @@ static struct sock *edu_make_child(struct sock *sk, __be32 laddr,
 
 	edu_inherit_port(sk, child);
 	edu_set_state(child, TCP_ESTABLISHED);
+	edu_keepalive_start(child);
 	edu_hash_estab(child);
 	EDU_INC_STATS(sock_net(sk), EDU_MIB_PASSIVEOPENS);
 	return child;
@@ -511,6 +547,18 @@ static void edu_check_req(struct sock *sk, struct edu_request *req,
 	}
 	if (!(cb->flags & TCPHDR_ACK))
 		return;
+
+	/*
+	 * TCP_DEFER_ACCEPT: a bare ACK does not make the connection while
+	 * the deferring lasts; the request waits, acked, for the client's
+	 * first data (tcp_check_req()), and accept() is not woken for a
+	 * connection that has nothing to read.
+	 */
+	if (req->num_timeout < READ_ONCE(edu_sk(sk)->defer_accept) &&
+	    cb->end_seq == req->rcv_isn + 1) {
+		req->acked = true;
+		return;
+	}
 
 	if (sk_acceptq_is_full(sk)) {
 		EDU_INC_STATS(net, EDU_MIB_LISTENOVERFLOWS);

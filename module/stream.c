@@ -58,7 +58,8 @@ void edu_stream_init(struct sock *sk, u32 mss)
 	es->write_seq = es->snd_nxt;
 	es->copied_seq = es->rcv_nxt;
 	es->rcv_wup = es->rcv_nxt;
-	es->mss = mss;
+	/* TCP_MAXSEG can only lower what the route allows. */
+	es->mss = es->user_mss ? min_t(u32, mss, es->user_mss) : mss;
 	es->max_window = es->snd_wnd;
 	es->rto = EDU_TIMEOUT_INIT;
 	es->srtt8 = 0;

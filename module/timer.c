@@ -69,6 +69,35 @@ static int edu_retries(const struct sock *sk)
 	return retries;
 }
 
+/*
+ * Has unacknowledged data waited long enough to give up?  With
+ * TCP_USER_TIMEOUT, when it has waited that long; else after retries2
+ * retransmissions (tcp_write_timeout(), retransmits_timed_out()).
+ */
+static bool edu_write_timed_out(const struct sock *sk)
+{
+	const struct edu_sock *es = edu_sk(sk);
+
+	if (es->user_timeout)
+		return time_after_eq(jiffies, es->retrans_stamp +
+				     msecs_to_jiffies(es->user_timeout));
+	return es->retransmits >= edu_retries(sk);
+}
+
+/* Fire no later than TCP_USER_TIMEOUT says (tcp_clamp_rto_to_user_timeout()). */
+static void edu_clamp_to_user_timeout(struct sock *sk)
+{
+	struct edu_sock *es = edu_sk(sk);
+	unsigned long end;
+
+	if (!es->user_timeout)
+		return;
+	end = es->retrans_stamp + msecs_to_jiffies(es->user_timeout);
+	if (time_before(end, es->rtx_timer.expires))
+		sk_reset_timer(sk, &es->rtx_timer,
+			       time_after(end, jiffies) ? end : jiffies + 1);
+}
+
 static void edu_timeout(struct sock *sk)
 {
 	EDU_INC_STATS(sock_net(sk), EDU_MIB_ABORTONTIMEOUT);
@@ -84,7 +113,10 @@ static void edu_retransmit_timeout(struct sock *sk)
 
 	/* Linux counts every expiry, the last one too (TCPTimeouts). */
 	EDU_INC_STATS(sock_net(sk), EDU_MIB_TIMEOUTS);
-	if (es->retransmits >= edu_retries(sk)) {
+	/* The head has waited since it was sent, an RTO ago. */
+	if (!es->retransmits)
+		es->retrans_stamp = jiffies - es->rto;
+	if (edu_write_timed_out(sk)) {
 		edu_timeout(sk);
 		return;
 	}
@@ -95,6 +127,7 @@ static void edu_retransmit_timeout(struct sock *sk)
 	es->dupacks = 0;
 	edu_retransmit_head(sk);
 	edu_rtx_timer_backoff(sk);
+	edu_clamp_to_user_timeout(sk);
 }
 
 /* Nothing in flight, data waiting for a window: probe for one. */
