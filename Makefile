@@ -26,7 +26,7 @@ all: module userspace selftests
 module:
 	$(KMAKE) modules
 
-userspace: $(USER_PROGS)
+userspace: $(USER_PROGS) $(BUILD)/lib/libedu-run.so
 selftests: $(TEST_PROGS)
 
 # A program is userspace/NAME.c, plus userspace/NAME/*.c if it has more files.
@@ -34,6 +34,11 @@ selftests: $(TEST_PROGS)
 $(BUILD)/bin/%: userspace/%.c $$(wildcard userspace/$$*/*.[ch]) $(wildcard userspace/*.h) uapi/linux/edu.h
 	@mkdir -p $(@D)
 	$(CC) $(USER_CFLAGS) -o $@ $(filter %.c,$^) -lpthread
+
+# edu-run's preload library: userspace/preload/edu-run.c.
+$(BUILD)/lib/libedu-run.so: userspace/preload/edu-run.c uapi/linux/edu.h
+	@mkdir -p $(@D)
+	$(CC) $(USER_CFLAGS) -shared -fPIC -o $@ $< -ldl
 
 $(BUILD)/selftests/%: selftests/%.c $(TEST_HDRS) uapi/linux/edu.h
 	@mkdir -p $(@D)
@@ -67,8 +72,10 @@ bench: deps
 	$(MAKE) all
 	scripts/vm scripts/bench
 
-install: module
+install: module userspace
 	$(KMAKE) modules_install
+	install -D -m 0644 $(BUILD)/lib/libedu-run.so $(DESTDIR)/usr/local/lib/edutcp/libedu-run.so
+	install -D -m 0755 $(BUILD)/bin/edu-run $(DESTDIR)/usr/local/bin/edu-run
 	depmod -a $(shell sed -n 's/^\#define UTS_RELEASE "\(.*\)"/\1/p' $(KDIR)/include/generated/utsrelease.h)
 
 debug-kernel:
