@@ -69,6 +69,7 @@ static void edu_sock_destruct(struct sock *sk)
 struct proto edu_proto = {
 	.name		= EDU_PROTO_NAME,
 	.obj_size	= sizeof(struct edu_sock),
+	.release_cb	= edu_release_cb,
 };
 
 /* A new socket: for socket(2) when @sock is given, else a listener's child. */
