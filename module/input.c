@@ -282,9 +282,9 @@ static void edu_frag_needed(struct sock *sk, struct sk_buff *skb, u32 mtu)
  * header and first 8 bytes, so our address and port are the quoted
  * source, and the quoted sequence number must be one we sent and is not
  * yet acknowledged.  A connection in SYN_SENT fails with the error; an
- * established one only remembers it (sk_err_soft, which SO_ERROR and a
- * later timeout report): RFC 1122 4.2.3.9, and EDUTCP has no IP_RECVERR
- * to ask for more.  Redirects change nothing: TCP acts on one only
+ * established one only remembers it (sk_err_soft, which SO_ERROR
+ * reports): RFC 1122 4.2.3.9, and EDUTCP has no IP_RECVERR to ask for
+ * more.  Redirects change nothing: TCP acts on one only
  * through a route cached in the socket, and EDUTCP caches none.  Source
  * quench is ignored, as everywhere since RFC 6633.  Softirq.
  */
