@@ -70,6 +70,7 @@ struct proto edu_proto = {
 	.name		= EDU_PROTO_NAME,
 	.obj_size	= sizeof(struct edu_sock),
 	.keepalive	= edu_set_keepalive,
+	.release_cb	= edu_release_cb,
 };
 
 static struct lock_class_key edu_slock_key;

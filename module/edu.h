@@ -154,6 +154,7 @@ struct edu_sock {
 	u32			max_window;	/* the largest it offered */
 	u32			snd_wl1, snd_wl2; /* seq and ack it came with */
 	u32			mss;		/* largest payload we send */
+	u32			mtu_info;	/* path MTU from ICMP, deferred */
 	bool			fin_queued;	/* our FIN is at write_seq - 1 */
 
 	/* Receive sequence space; copied_seq: next byte for recvmsg() */
@@ -294,6 +295,8 @@ int edu_accept(struct socket *sock, struct socket *newsock, int flags,
 void edu_listen_stop(struct sock *sk);
 int edu_listen_rcv(struct sock *sk, struct sk_buff *skb);
 void edu_cookie_init(void);
+void edu_req_err(struct sock *sk, __be32 raddr, __be16 rport, __be32 laddr,
+		 __be16 lport, u32 seq, bool abort);
 
 /* connect.c: the active open */
 int edu_connect(struct socket *sock, struct sockaddr *uaddr, int addr_len,
@@ -315,6 +318,7 @@ void edu_data_rcv(struct sock *sk, struct sk_buff *skb);
 void edu_retransmit_head(struct sock *sk);
 void edu_purge_queues(struct sock *sk);
 u32 edu_route_mss(struct net *net, __be32 daddr);
+void edu_mtu_reduced(struct sock *sk, u32 mtu);
 
 /* timer.c: retransmission, probes, RTT */
 void edu_rtx_timer(struct timer_list *t);
@@ -370,6 +374,7 @@ void edu_sysctl_exit_net(struct edu_net *en);
 /* input.c: segments in */
 int edu_rcv(struct sk_buff *skb);
 int edu_err(struct sk_buff *skb, u32 info);
+void edu_release_cb(struct sock *sk);
 int edu_do_rcv(struct sock *sk, struct sk_buff *skb);
 void edu_reset(struct sock *sk);
 void edu_deliver(struct sock *sk, struct sk_buff *skb);

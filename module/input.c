@@ -11,9 +11,13 @@
  * Either way one segment at a time per socket, and system calls see a
  * socket that does not change under them.
  */
+#include <linux/icmp.h>
 #include <linux/ip.h>
 #include <linux/skbuff.h>
+#include <net/icmp.h>
 #include <net/ip.h>
+#include <net/route.h>
+#include <net/xfrm.h>
 #include "edu.h"
 #include "trace.h"
 
@@ -211,9 +215,22 @@ int edu_rcv(struct sk_buff *skb)
 
 	sk = edu_lookup(net, iph->saddr, th->source, iph->daddr, th->dest);
 	if (!sk) {
-		edu_send_reset(net, skb);
+		/*
+		 * Inbound IPsec policy first (no_policy: the protocol checks,
+		 * as tcp_v4_rcv() does), and no RST for a segment sent to a
+		 * broadcast or multicast address (tcp_v4_send_reset()).
+		 */
+		if (xfrm4_policy_check(NULL, XFRM_POLICY_IN, skb) &&
+		    skb_rtable(skb)->rt_type == RTN_LOCAL)
+			edu_send_reset(net, skb);
 		goto discard;
 	}
+	if (!xfrm4_policy_check(sk->sk_state == TCP_TIME_WAIT ? NULL : sk,
+				XFRM_POLICY_IN, skb)) {
+		sock_put(sk);
+		goto discard;
+	}
+	nf_reset_ct(skb);
 
 	bh_lock_sock_nested(sk);
 	if (!sock_owned_by_user(sk)) {
@@ -238,8 +255,118 @@ discard:
 	return 0;
 }
 
-/* ICMP errors about our segments are not acted on yet. */
+/*
+ * release_sock() runs this before it lets the socket go: the work an ICMP
+ * error could not do while a process owned the socket (tcp_release_cb()).
+ * Socket spinlock held, socket still owned.
+ */
+void edu_release_cb(struct sock *sk)
+{
+	struct edu_sock *es = edu_sk(sk);
+	u32 mtu = es->mtu_info;
+
+	if (mtu) {
+		es->mtu_info = 0;
+		edu_mtu_reduced(sk, mtu);
+	}
+}
+
+/*
+ * "Fragmentation needed" for a segment we sent with DF (RFC 1191): note
+ * the path MTU in the route, as Linux's route cache keeps it for every
+ * protocol, then cut the connection's segments to it now, or when the
+ * process that owns the socket releases it (TCP_MTU_REDUCED_DEFERRED).
+ * Socket spinlock held.
+ */
+static void edu_frag_needed(struct sock *sk, struct sk_buff *skb, u32 mtu)
+{
+	ipv4_update_pmtu(skb, sock_net(sk), mtu, sk->sk_bound_dev_if,
+			 edu_ipproto);
+	if (!sock_owned_by_user(sk))
+		edu_mtu_reduced(sk, mtu);
+	else
+		edu_sk(sk)->mtu_info = mtu;
+}
+
+/*
+ * An ICMP error quoting one of our segments (tcp_v4_err()): its IPv4
+ * header and first 8 bytes, so our address and port are the quoted
+ * source, and the quoted sequence number must be one we sent and is not
+ * yet acknowledged.  A connection in SYN_SENT fails with the error; an
+ * established one only remembers it (sk_err_soft, which SO_ERROR
+ * reports): RFC 1122 4.2.3.9, and EDUTCP has no IP_RECVERR to ask for
+ * more.  Redirects change nothing: TCP acts on one only
+ * through a route cached in the socket, and EDUTCP caches none.  Source
+ * quench is ignored, as everywhere since RFC 6633.  Softirq.
+ */
 int edu_err(struct sk_buff *skb, u32 info)
 {
+	const struct iphdr *iph = (const struct iphdr *)skb->data;
+	const struct tcphdr *th = (const struct tcphdr *)(skb->data +
+							  (iph->ihl << 2));
+	const int type = icmp_hdr(skb)->type;
+	const int code = icmp_hdr(skb)->code;
+	struct net *net = dev_net(skb->dev);
+	struct edu_sock *es;
+	struct sock *sk;
+	u32 seq;
+	int err;
+
+	sk = edu_lookup(net, iph->daddr, th->dest, iph->saddr, th->source);
+	if (!sk) {
+		__ICMP_INC_STATS(net, ICMP_MIB_INERRORS);
+		return -ENOENT;
+	}
+	seq = ntohl(th->seq);
+	es = edu_sk(sk);
+
+	bh_lock_sock(sk);
+	if (sk->sk_state == TCP_LISTEN) {
+		/* About a SYN-ACK of a request: as tcp_req_err() decides. */
+		if (!sock_owned_by_user(sk))
+			edu_req_err(sk, iph->daddr, th->dest, iph->saddr,
+				    th->source, seq,
+				    type == ICMP_PARAMETERPROB ||
+				    type == ICMP_TIME_EXCEEDED ||
+				    (type == ICMP_DEST_UNREACH &&
+				     (code == ICMP_NET_UNREACH ||
+				      code == ICMP_HOST_UNREACH)));
+		goto out;
+	}
+	if (sk->sk_state == TCP_CLOSE || sk->sk_state == TCP_TIME_WAIT)
+		goto out;
+	if (!between(seq, es->snd_una, es->snd_nxt))
+		goto out;		/* not about anything in flight */
+
+	switch (type) {
+	case ICMP_PARAMETERPROB:
+		err = EPROTO;
+		break;
+	case ICMP_DEST_UNREACH:
+		if (code > NR_ICMP_UNREACH)
+			goto out;
+		if (code == ICMP_FRAG_NEEDED) {
+			edu_frag_needed(sk, skb, info);
+			goto out;
+		}
+		err = icmp_err_convert[code].errno;
+		break;
+	case ICMP_TIME_EXCEEDED:
+		err = EHOSTUNREACH;
+		break;
+	default:
+		goto out;	/* redirect, source quench, the rest */
+	}
+
+	if (sk->sk_state == TCP_SYN_SENT && !sock_owned_by_user(sk)) {
+		WRITE_ONCE(sk->sk_err, err);
+		sk_error_report(sk);
+		edu_done(sk);
+	} else {
+		WRITE_ONCE(sk->sk_err_soft, err);
+	}
+out:
+	bh_unlock_sock(sk);
+	sock_put(sk);
 	return 0;
 }

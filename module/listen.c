@@ -333,6 +333,25 @@ static void edu_synack_timer(struct timer_list *t)
 	sock_put(sk);
 }
 
+/*
+ * An ICMP error quoting the SYN-ACK of a request (tcp_req_err()): with
+ * @abort (the peer is unreachable) the request goes, silently: there is
+ * no socket yet to tell, and POSIX wants no network errors from accept().
+ * Listener locked, not owned.
+ */
+void edu_req_err(struct sock *sk, __be32 raddr, __be16 rport, __be32 laddr,
+		 __be16 lport, u32 seq, bool abort)
+{
+	struct edu_request *req;
+
+	req = edu_synq_find(sk, raddr, rport, laddr, lport);
+	if (!req || seq != req->snt_isn || !abort)
+		return;
+	edu_synq_unlink(sk, req, EDU_TQ_RESET);
+	edu_request_free(req);
+	edu_listen_drop(sk);
+}
+
 /* ---- children and the accept queue -------------------------------------- */
 
 /*
@@ -447,6 +466,9 @@ static void edu_conn_request(struct sock *sk, struct sk_buff *skb)
 	bool want_cookie = false;
 	struct edu_request *req;
 
+	/* Never answer a SYN sent to broadcast or multicast (tcp_v4_conn_request()). */
+	if (skb_rtable(skb)->rt_flags & (RTCF_BROADCAST | RTCF_MULTICAST))
+		goto drop;
 	if (syncookies == 2 || edu_synq_is_full(sk)) {
 		if (!syncookies) {
 			EDU_INC_STATS(sock_net(sk), EDU_MIB_SYNQUEUEDROPS);

@@ -235,6 +235,58 @@ void edu_retransmit_head(struct sock *sk)
 	}
 }
 
+/*
+ * The path MTU fell to @mtu (an ICMP "fragmentation needed" for a segment
+ * we sent with DF): tcp_v4_mtu_reduced() and tcp_simple_retransmit().
+ * The MSS follows the route, which edu_err() updated; every queued segment
+ * larger than it is cut, and what was in flight up to the last segment
+ * that was too large is sent again at once: it was dropped on the way.
+ * Socket locked.
+ */
+void edu_mtu_reduced(struct sock *sk, u32 mtu)
+{
+	struct edu_sock *es = edu_sk(sk);
+	u32 lost_end = es->snd_una;
+	struct sk_buff *skb;
+	u32 mss;
+
+	if ((1 << sk->sk_state) & (TCPF_LISTEN | TCPF_CLOSE | TCPF_SYN_SENT))
+		return;	/* no stream yet: edu_stream_init() reads the route */
+	mss = edu_route_mss(sock_net(sk), sk->sk_daddr);
+	/* Something is about to go wrong: say so if it never recovers. */
+	if (mtu < mss + sizeof(struct iphdr) + sizeof(struct tcphdr))
+		WRITE_ONCE(sk->sk_err_soft, EMSGSIZE);
+	if (mss > es->mss)
+		return;
+	es->mss = mss;
+
+	/* The walk meets each remainder edu_split() queues next. */
+	skb_queue_walk(&sk->sk_write_queue, skb) {
+		const struct edu_skb_cb *cb = EDU_SKB_CB(skb);
+
+		if (skb->len <= mss)
+			continue;
+		if (before(cb->seq, es->snd_nxt))
+			lost_end = cb->end_seq;
+		if (edu_split(sk, skb, mss))
+			break;		/* no memory: the next ICMP tries again */
+	}
+	if (lost_end == es->snd_una)
+		return;
+
+	es->rtt_timing = false;		/* Karn: these say nothing of the RTT */
+	skb_queue_walk(&sk->sk_write_queue, skb) {
+		const struct edu_skb_cb *cb = EDU_SKB_CB(skb);
+
+		if (!before(cb->seq, lost_end) || !before(cb->seq, es->snd_nxt))
+			break;
+		if (edu_xmit_skb(sk, skb))
+			break;		/* the timer sends the rest */
+		EDU_INC_STATS(sock_net(sk), EDU_MIB_RETRANSSEGS);
+	}
+	edu_rtx_timer_arm(sk);
+}
+
 /* Wait for the connection to be usable for sending; 0 when it is. */
 static int edu_wait_established(struct sock *sk, long *timeo)
 {
