@@ -626,15 +626,20 @@ int edu_recvmsg(struct socket *sock, struct msghdr *msg, size_t len,
 	int target;
 	int err;
 
-	/* As TCP answers with no urgent data and an empty error queue. */
-	if (flags & MSG_OOB)
-		return -EINVAL;
+	/* As TCP answers with an empty error queue (inet_recv_error()). */
 	if (flags & MSG_ERRQUEUE)
 		return -EAGAIN;
 
 	lock_sock(sk);
 	err = -ENOTCONN;
 	if (sk->sk_state == TCP_LISTEN)
+		goto out;
+	/*
+	 * And with no urgent data (tcp_recv_urg()), after the listener check
+	 * as in tcp_recvmsg_locked(): a listener says ENOTCONN.
+	 */
+	err = -EINVAL;
+	if (flags & MSG_OOB)
 		goto out;
 	timeo = sock_rcvtimeo(sk, flags & MSG_DONTWAIT);
 	target = sock_rcvlowat(sk, flags & MSG_WAITALL, len);

@@ -24,7 +24,10 @@
  * deliberately corrupts it to show that the receiver drops such segments
  * (InCsumErrors).  Source addresses may be spoofed: -s takes one address,
  * a prefix (10.99.128.0/17: a random address inside it per segment) or a
- * range (10.99.0.10-10.99.0.20).
+ * range (10.99.0.10-10.99.0.20).  -u walks the range in order instead,
+ * with the source port as the next digit, so that no two segments share a
+ * source address and port (no SYN lands on another's request): a test can
+ * then account for every SYN in the receiver's counters.
  *
  * How to watch it (in the server's network namespace):
  *	edustat -l                            the listener's SYN queue
@@ -109,6 +112,7 @@ struct flood_opts {
 	uint8_t			flags;
 	uint16_t		window;
 	bool			bad_csum;
+	bool			unique;
 	bool			verbose;
 	uint64_t		seed;
 };
@@ -133,6 +137,8 @@ static void usage(FILE *f)
 "  -f FLAGS   header flags as letters from SAFRPU (default S)\n"
 "  -w WINDOW  advertised window (default 64240)\n"
 "  -c         send a wrong checksum (the receiver must drop the segment)\n"
+"  -u         unique sources: walk SRC in order, then the next source\n"
+"             port, so that no address and port pair repeats\n"
 "  -S SEED    seed of the random ports, addresses and sequence numbers\n"
 "  -v         print every segment sent\n"
 "  -h         this help\n"
@@ -336,12 +342,29 @@ static uint16_t seg_checksum(const struct edu_packet *pkt)
 	return htons(csum_fold(sum));
 }
 
-static void build_packet(const struct flood_opts *o, struct edu_packet *pkt)
+/*
+ * Segment i's source with -u: address lo + i mod n, port 1024 + i / n (n
+ * addresses in the range), unique for the first n * 64512 segments.
+ */
+static void unique_source(const struct flood_opts *o, unsigned long i,
+			  uint32_t *saddr, uint16_t *sport)
+{
+	uint64_t n = (uint64_t)(o->src.hi - o->src.lo) + 1;
+
+	*saddr = o->src.lo + (uint32_t)(i % n);
+	*sport = 1024 + (uint16_t)((i / n) % (65536 - 1024));
+}
+
+static void build_packet(const struct flood_opts *o, unsigned long i,
+			 struct edu_packet *pkt)
 {
 	uint32_t span = o->src.hi - o->src.lo;
 	uint32_t saddr = o->src.lo;
+	uint16_t usport = 0;
 
-	if (span)
+	if (o->unique)
+		unique_source(o, i, &saddr, &usport);
+	else if (span)
 		saddr += span == UINT32_MAX ? rng32() : rng32() % (span + 1);
 
 	memset(pkt, 0, sizeof(*pkt));
@@ -353,7 +376,9 @@ static void build_packet(const struct flood_opts *o, struct edu_packet *pkt)
 	pkt->ip.daddr = o->dst.sin_addr.s_addr;
 	/* tot_len, id and the header checksum are filled in by the kernel. */
 
-	if (o->sport >= 0)
+	if (o->unique)
+		pkt->seg.sport = htons(usport);
+	else if (o->sport >= 0)
 		pkt->seg.sport = htons(o->sport);
 	else
 		pkt->seg.sport = htons(1024 + rng32() % (65536 - 1024));
@@ -433,7 +458,7 @@ static int flood(const struct flood_opts *o, unsigned long *sent)
 			pace(start, *sent, o->rate);
 		if (stop)
 			break;
-		build_packet(o, &pkt);
+		build_packet(o, *sent, &pkt);
 		if (sendto(fd, &pkt, sizeof(pkt), 0,
 			   (const struct sockaddr *)&o->dst,
 			   sizeof(o->dst)) < 0) {
@@ -472,7 +497,7 @@ int main(int argc, char **argv)
 	uint64_t t0;
 	int c, err;
 
-	while ((c = getopt(argc, argv, "n:r:s:p:P:f:w:cS:vh")) != -1) {
+	while ((c = getopt(argc, argv, "n:r:s:p:P:f:w:cuS:vh")) != -1) {
 		switch (c) {
 		case 'n':
 			if (!parse_ulong(optarg, EDU_MAX_COUNT, &o.count) ||
@@ -509,6 +534,9 @@ int main(int argc, char **argv)
 			break;
 		case 'c':
 			o.bad_csum = true;
+			break;
+		case 'u':
+			o.unique = true;
 			break;
 		case 'S':
 			if (!parse_ulong(optarg, ULONG_MAX, &v))
