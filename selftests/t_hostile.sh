@@ -178,9 +178,13 @@ for fam in $FAMILIES; do
 done
 topo_down
 
-# --- (reserved) the listener-owned reset storm ---------------------------
-# The storm step (connections whose first data arrives while the process
-# owns the listener) is added here by its own change.
+# --- the listener-owned reset storm -----------------------------------------
+# Clients connect and send at once while a thread keeps the listener owned
+# (setsockopt() in a loop), so the final ACK and the first data wait in the
+# listener's backlog together: not one client may be reset.  A kselftest
+# of its own, both variants (TCP, the oracle, and EDUTCP) in one run.
+t_check "storm: no client reset while a process owns the listener (t=${SECONDS}s)" \
+	"$HELPERS/estab_storm"
 
 # --- (reserved) orphan and TIME_WAIT closes under load -------------------
 # The orphan/TIME_WAIT close step is added here by its own change.

@@ -22,7 +22,7 @@
 #include <stdatomic.h>
 #include <unistd.h>
 #include <sys/socket.h>
-#include "edu_selftest.h"
+#include "../edu_selftest.h"
 #include "kselftest_harness.h"
 
 #define STORM_CLIENTS		300	/* connections per client thread... */
