@@ -61,7 +61,7 @@ static void edu_sock_destruct(struct sock *sk)
 
 	edu_purge_queues(sk);
 	WARN_ON(sk->sk_wmem_queued);
-	WARN_ON(es->bind_hashed || es->estab_hashed);
+	WARN_ON(es->bind_hashed || es->estab_hashed || es->listen_hashed);
 	WARN_ON(!list_empty(&es->q.syn_queue) || !list_empty(&es->q.accept_queue));
 	atomic_dec(&edu_socks_alive);
 }
@@ -124,6 +124,9 @@ void edu_set_state(struct sock *sk, int state)
 
 	if (old != state)
 		trace_edutcp_state(sk, old, state);
+	/* A listener leaves the listen table as it stops (inet_unhash()). */
+	if (old == TCP_LISTEN && state != TCP_LISTEN)
+		edu_unhash_listen(sk);
 	switch (state) {
 	case TCP_ESTABLISHED:
 		if (old != TCP_ESTABLISHED)
@@ -142,6 +145,9 @@ void edu_set_state(struct sock *sk, int state)
 	}
 	/* pairs with inet_sk_state_load() in lockless readers (poll, proc) */
 	smp_store_release(&sk->sk_state, state);
+	/* ...and joins it once it listens (inet_csk_listen_start()). */
+	if (state == TCP_LISTEN && old != TCP_LISTEN)
+		edu_hash_listen(sk);
 }
 
 /*
@@ -462,7 +468,6 @@ static void __exit edu_exit(void)
 	synchronize_net();
 	edu_netns_exit();
 	edu_wait_for_sockets();
-	edu_tables_exit();
 	proto_unregister(&edu_proto);
 }
 

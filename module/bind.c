@@ -1,45 +1,79 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * bind.c - who owns which port: the bind table, the connection table,
- * bind(), ephemeral ports and the lookup that gives a segment its socket.
+ * bind.c - who owns which port: the bind table, the listener and
+ * connection tables, bind(), ephemeral ports and the lookup that gives a
+ * segment its socket.
  *
- * Two hash tables, shared by every network namespace (the namespace is part
- * of each key, as in TCP):
+ * Each network namespace has its own three hash tables, struct edu_tables
+ * (Linux's struct inet_hashinfo, reduced), allocated with the namespace:
  *
- *   bind   every socket holding a local port: bound ones, listeners,
- *          connections and the children of listeners.  bind() conflicts
- *          and listener lookups walk the chain of one port.
- *   estab  every socket with a remote end (SYN_SENT onwards), by 4-tuple.
+ *   bind    every socket holding a local port, by port: bound ones,
+ *           listeners, connections, children (inet_hashinfo.bhash).  bind()
+ *           conflicts and ephemeral port searches walk one port's chain.
+ *   listen  every listener, by local address and port (lhash2): a SYN's
+ *           lookup walks the chain of its exact address, then that of the
+ *           wildcard, and meets only listeners.
+ *   estab   every socket with a remote end, SYN_SENT to TIME_WAIT, by
+ *           4-tuple (ehash).
  *
- * One spinlock guards both.  Process context takes it with the socket lock
- * held; softirq takes it from edu_rcv() for a lookup and returns the socket
- * with a reference.  It is taken last and held briefly: no socket lock, no
- * allocation and no transmission happens under it.
+ * Every bucket has its own spinlock (Linux's ehash_locks, and the locks of
+ * inet_bind_hashbucket and inet_listen_hashbucket): no two are ever held at
+ * once, a lookup holds one at a time, and nothing else is taken under one
+ * but a listener's queue lock (struct edu_queues) and the socket's
+ * callback lock, which /proc needs.  Process context takes them with the
+ * socket lock held and BHs off; softirq takes them in edu_rcv()'s lookup,
+ * which returns the socket with a reference.  No socket lock, allocation
+ * or transmission happens under them.  Lookups here take the lock where
+ * Linux walks its chains under RCU.
+ *
+ * Why per namespace, where Linux keys one global inet_hashinfo by
+ * namespace (net_hash_mix()) and has per-namespace ehash only as an option
+ * (net.ipv4.tcp_child_ehash_entries, inet_pernet_hashinfo_alloc()):
+ * /proc/net/edutcp must walk only its reader's namespace, so that a
+ * namespace full of sockets costs a reader next door nothing, and a
+ * global table would make every reader walk every namespace's sockets.
+ * Lookups stay as cheap: one more pointer (struct edu_net) to find the
+ * table, then one chain.  The price is the tables' memory in every
+ * namespace, sized small for that reason.
  */
 #include <linux/hash.h>
+#include <linux/jhash.h>
 #include <linux/random.h>
+#include <linux/slab.h>
 #include <net/ip.h>
 #include <net/route.h>
 #include <net/sock.h>
 #include "edu.h"
 
 #define EDU_HASH_BITS	10
+#define EDU_HASH_SIZE	BIT(EDU_HASH_BITS)
 
-static struct edu_tables {
-	spinlock_t		lock;		/* guards both tables */
-	struct hlist_head	bind[1 << EDU_HASH_BITS];
-	struct hlist_head	estab[1 << EDU_HASH_BITS];
-} edu_tables;
+struct edu_bucket {
+	spinlock_t		lock;		/* guards @chain */
+	struct hlist_head	chain;
+};
+
+struct edu_tables {
+	struct edu_bucket	bind[EDU_HASH_SIZE];	/* bind_node, by port */
+	struct edu_bucket	listen[EDU_HASH_SIZE];	/* listen_node */
+	struct edu_bucket	estab[EDU_HASH_SIZE];	/* estab_node */
+	atomic64_t		hash_seq;	/* the last edu_sock.hash_seq */
+};
 
 static u32 edu_hash_secret __read_mostly;
 
-static struct hlist_head *edu_bind_chain(const struct net *net,
-					 unsigned short port)
+static struct edu_tables *edu_tables(const struct net *net)
 {
-	return &edu_tables.bind[hash_32(net_hash_mix(net) ^ port,
-					EDU_HASH_BITS)];
+	return edu_pernet(net)->tables;
 }
 
+static struct edu_bucket *edu_bind_bucket(const struct net *net,
+					  unsigned short port)
+{
+	return &edu_tables(net)->bind[hash_32(port, EDU_HASH_BITS)];
+}
+
+/* The 4-tuple's hash: the estab bucket, and the SO_REUSEPORT pick. */
 static u32 edu_tuple_hash(const struct net *net, __be32 laddr, u16 lport,
 			  __be32 raddr, __be16 rport)
 {
@@ -48,35 +82,68 @@ static u32 edu_tuple_hash(const struct net *net, __be32 laddr, u16 lport,
 			    edu_hash_secret + net_hash_mix(net));
 }
 
-static struct hlist_head *edu_estab_chain(const struct net *net, __be32 laddr,
-					  u16 lport, __be32 raddr,
-					  __be16 rport)
+/* A listener's hash: its address and port (ipv4_portaddr_hash()). */
+static u32 edu_listen_hash(__be32 laddr, u16 lport)
 {
-	u32 h = edu_tuple_hash(net, laddr, lport, raddr, rport);
+	return jhash_1word((__force u32)laddr, edu_hash_secret) ^ lport;
+}
 
-	return &edu_tables.estab[h & ((1 << EDU_HASH_BITS) - 1)];
+static struct edu_bucket *edu_listen_bucket(const struct net *net, u32 hash)
+{
+	return &edu_tables(net)->listen[hash & (EDU_HASH_SIZE - 1)];
+}
+
+static struct edu_bucket *edu_estab_bucket(const struct net *net, u32 hash)
+{
+	return &edu_tables(net)->estab[hash & (EDU_HASH_SIZE - 1)];
 }
 
 void edu_tables_init(void)
 {
-	int i;
-
-	spin_lock_init(&edu_tables.lock);
-	for (i = 0; i < ARRAY_SIZE(edu_tables.bind); i++) {
-		INIT_HLIST_HEAD(&edu_tables.bind[i]);
-		INIT_HLIST_HEAD(&edu_tables.estab[i]);
-	}
 	edu_hash_secret = get_random_u32();
 }
 
-void edu_tables_exit(void)
+static void edu_buckets_init(struct edu_bucket *b)
 {
-	int i;
+	unsigned int i;
 
-	for (i = 0; i < ARRAY_SIZE(edu_tables.bind); i++) {
-		WARN_ON(!hlist_empty(&edu_tables.bind[i]));
-		WARN_ON(!hlist_empty(&edu_tables.estab[i]));
+	for (i = 0; i < EDU_HASH_SIZE; i++) {
+		spin_lock_init(&b[i].lock);
+		INIT_HLIST_HEAD(&b[i].chain);
 	}
+}
+
+/* A namespace's tables, from its init (netns.c). */
+int edu_tables_init_net(struct net *net)
+{
+	struct edu_tables *t = kvmalloc(sizeof(*t), GFP_KERNEL);
+
+	if (!t)
+		return -ENOMEM;
+	edu_buckets_init(t->bind);
+	edu_buckets_init(t->listen);
+	edu_buckets_init(t->estab);
+	atomic64_set(&t->hash_seq, 0);
+	edu_pernet(net)->tables = t;
+	return 0;
+}
+
+/*
+ * At namespace exit, after edu_kill_orphans(): every socket of the
+ * namespace has left.  One still hashed would be a bug, and freeing its
+ * chain under it worse: keep the tables then.
+ */
+void edu_tables_exit_net(struct net *net)
+{
+	struct edu_tables *t = edu_tables(net);
+	unsigned int i;
+
+	for (i = 0; i < EDU_HASH_SIZE; i++)
+		if (WARN_ON(!hlist_empty(&t->bind[i].chain) ||
+			    !hlist_empty(&t->listen[i].chain) ||
+			    !hlist_empty(&t->estab[i].chain)))
+			return;
+	kvfree(t);
 }
 
 /*
@@ -114,25 +181,26 @@ static bool edu_bind_conflict(const struct sock *sk, const struct sock *sk2,
 	       sk->sk_rcv_saddr == sk2->sk_rcv_saddr;
 }
 
-/* Caller holds edu_tables.lock. */
+/* Caller holds the lock of @sk->sk_num's bind bucket. */
 static bool __edu_port_conflict(const struct sock *sk, bool relax)
 {
 	struct edu_sock *es2;
 
-	hlist_for_each_entry(es2, edu_bind_chain(sock_net(sk), sk->sk_num),
+	hlist_for_each_entry(es2, &edu_bind_bucket(sock_net(sk),
+						   sk->sk_num)->chain,
 			     bind_node)
 		if (edu_bind_conflict(sk, &es2->sk, relax))
 			return true;
 	return false;
 }
 
-/* Caller holds edu_tables.lock. */
+/* Caller holds the lock of @port's bind bucket. */
 static bool __edu_port_in_use(const struct net *net, unsigned short port)
 {
 	struct edu_sock *es2;
 
-	hlist_for_each_entry(es2, edu_bind_chain(net, port), bind_node)
-		if (es2->sk.sk_num == port && net_eq(sock_net(&es2->sk), net))
+	hlist_for_each_entry(es2, &edu_bind_bucket(net, port)->chain, bind_node)
+		if (es2->sk.sk_num == port)
 			return true;
 	return false;
 }
@@ -141,59 +209,72 @@ static void __edu_bind_hash(struct sock *sk)
 {
 	struct edu_sock *es = edu_sk(sk);
 
-	hlist_add_head(&es->bind_node, edu_bind_chain(sock_net(sk), sk->sk_num));
+	hlist_add_head(&es->bind_node,
+		       &edu_bind_bucket(sock_net(sk), sk->sk_num)->chain);
 	es->bind_hashed = true;
+}
+
+/* Ask for @snum (listen() asks again for the port it holds). */
+static int edu_get_this_port(struct sock *sk, unsigned short snum)
+{
+	struct edu_bucket *b = edu_bind_bucket(sock_net(sk), snum);
+	int err = 0;
+
+	spin_lock_bh(&b->lock);
+	sk->sk_num = snum;
+	/* Listening changes what SO_REUSEADDR allows its neighbours. */
+	if (__edu_port_conflict(sk, true))
+		err = -EADDRINUSE;
+	else if (!edu_sk(sk)->bind_hashed)
+		__edu_bind_hash(sk);
+	if (err && !edu_sk(sk)->bind_hashed)
+		sk->sk_num = 0;
+	spin_unlock_bh(&b->lock);
+	return err;
 }
 
 /*
  * Give @sk local port @snum, or an ephemeral one when @snum is 0: a port of
  * ip_local_port_range, probed from a random offset and skipping
  * ip_local_reserved_ports, that no socket on an overlapping address holds
- * (with @exclusive, that no socket at all holds).  Returns 0 or
- * -EADDRINUSE.  Caller holds the socket lock.
+ * (with @exclusive, that no socket at all holds).  Each port is tried
+ * under its own bucket's lock.  Returns 0 or -EADDRINUSE.  Caller holds
+ * the socket lock.
  */
 static int __edu_get_port(struct sock *sk, unsigned short snum,
 			  bool exclusive)
 {
 	struct net *net = sock_net(sk);
-	int low, high, remaining, offset, i, err = 0;
+	int low, high, remaining, offset, i;
 
-	spin_lock_bh(&edu_tables.lock);
-	if (snum) {
-		/*
-		 * listen() asks again for the port it holds: listening
-		 * changes what SO_REUSEADDR allows its neighbours.
-		 */
-		sk->sk_num = snum;
-		if (__edu_port_conflict(sk, true))
-			err = -EADDRINUSE;
-		else if (!edu_sk(sk)->bind_hashed)
-			__edu_bind_hash(sk);
-		goto done;
-	}
+	if (snum)
+		return edu_get_this_port(sk, snum);
 
 	inet_get_local_port_range(net, &low, &high);
 	remaining = high - low + 1;
 	offset = get_random_u32_below(remaining);
 	for (i = 0; i < remaining; i++) {
 		unsigned short port = low + (offset + i) % remaining;
+		struct edu_bucket *b;
+		bool taken;
 
 		if (inet_is_local_reserved_port(net, port))
 			continue;
-		if (exclusive && __edu_port_in_use(net, port))
-			continue;
+		b = edu_bind_bucket(net, port);
+		spin_lock_bh(&b->lock);
 		sk->sk_num = port;
-		if (!exclusive && __edu_port_conflict(sk, false))
-			continue;
-		__edu_bind_hash(sk);
-		goto done;
+		if (exclusive)
+			taken = __edu_port_in_use(net, port);
+		else
+			taken = __edu_port_conflict(sk, false);
+		if (!taken)
+			__edu_bind_hash(sk);
+		spin_unlock_bh(&b->lock);
+		if (!taken)
+			return 0;
 	}
-	err = -EADDRINUSE;
-done:
-	if (err && !edu_sk(sk)->bind_hashed)
-		sk->sk_num = 0;
-	spin_unlock_bh(&edu_tables.lock);
-	return err;
+	sk->sk_num = 0;
+	return -EADDRINUSE;
 }
 
 int edu_get_port(struct sock *sk, unsigned short snum)
@@ -205,23 +286,28 @@ int edu_get_port(struct sock *sk, unsigned short snum)
 void edu_put_port(struct sock *sk)
 {
 	struct edu_sock *es = edu_sk(sk);
+	struct edu_bucket *b;
 
-	spin_lock_bh(&edu_tables.lock);
 	if (es->bind_hashed) {
+		b = edu_bind_bucket(sock_net(sk), sk->sk_num);
+		spin_lock_bh(&b->lock);
 		hlist_del(&es->bind_node);
 		es->bind_hashed = false;
+		spin_unlock_bh(&b->lock);
 	}
-	spin_unlock_bh(&edu_tables.lock);
 	sk->sk_num = 0;
 }
 
 /* A child shares its listener's port, as TCP's children do. */
 void edu_inherit_port(struct sock *listener, struct sock *child)
 {
+	struct edu_bucket *b = edu_bind_bucket(sock_net(child),
+					       listener->sk_num);
+
 	child->sk_num = listener->sk_num;
-	spin_lock_bh(&edu_tables.lock);
+	spin_lock_bh(&b->lock);
 	__edu_bind_hash(child);
-	spin_unlock_bh(&edu_tables.lock);
+	spin_unlock_bh(&b->lock);
 }
 
 /*
@@ -237,31 +323,121 @@ int edu_autobind_connect(struct sock *sk)
 	return err ? -EADDRNOTAVAIL : 0;
 }
 
+/*
+ * Put @es at the head of @b's chain, numbered after every socket hashed
+ * before it: each listen and estab chain is in decreasing hash_seq, which
+ * lets /proc resume a walk where it stopped (edu_table_seek()).
+ */
+static void __edu_chain_add(struct net *net, struct hlist_node *node,
+			    struct edu_bucket *b, struct edu_sock *es)
+{
+	es->hash_seq = atomic64_inc_return(&edu_tables(net)->hash_seq);
+	hlist_add_head(node, &b->chain);
+}
+
+static bool edu_estab_match(const struct sock *sk, __be32 saddr,
+			    __be16 sport, __be32 daddr, u16 hnum)
+{
+	return sk->sk_num == hnum && sk->sk_dport == sport &&
+	       sk->sk_daddr == saddr && sk->sk_rcv_saddr == daddr;
+}
+
+/*
+ * Hash @sk by its 4-tuple.  With @unique, only if no socket has that
+ * 4-tuple yet (__inet_check_established()): returns -EADDRNOTAVAIL then.
+ * A TIME_WAIT holder counts: TCP lets a connect() take over its 4-tuple
+ * only when timestamps (PAWS) guard the new connection from the old one's
+ * segments (tcp_twsk_unique()), and EDUTCP has no timestamps, as TCP
+ * without them refuses.  The bucket's hash stays in sk_hash for unhashing,
+ * as in Linux.
+ */
+static int __edu_hash_estab(struct sock *sk, bool unique)
+{
+	struct edu_sock *es = edu_sk(sk), *es2;
+	struct net *net = sock_net(sk);
+	u32 hash = edu_tuple_hash(net, sk->sk_rcv_saddr, sk->sk_num,
+				  sk->sk_daddr, sk->sk_dport);
+	struct edu_bucket *b = edu_estab_bucket(net, hash);
+	int err = 0;
+
+	spin_lock_bh(&b->lock);
+	if (es->estab_hashed)
+		goto out;
+	if (unique) {
+		hlist_for_each_entry(es2, &b->chain, estab_node) {
+			if (edu_estab_match(&es2->sk, sk->sk_daddr,
+					    sk->sk_dport, sk->sk_rcv_saddr,
+					    sk->sk_num)) {
+				err = -EADDRNOTAVAIL;
+				goto out;
+			}
+		}
+	}
+	sk->sk_hash = hash;
+	__edu_chain_add(net, &es->estab_node, b, es);
+	es->estab_hashed = true;
+out:
+	spin_unlock_bh(&b->lock);
+	return err;
+}
+
 void edu_hash_estab(struct sock *sk)
 {
-	struct edu_sock *es = edu_sk(sk);
+	__edu_hash_estab(sk, false);
+}
 
-	spin_lock_bh(&edu_tables.lock);
-	if (!es->estab_hashed) {
-		hlist_add_head(&es->estab_node,
-			       edu_estab_chain(sock_net(sk), sk->sk_rcv_saddr,
-					       sk->sk_num, sk->sk_daddr,
-					       sk->sk_dport));
-		es->estab_hashed = true;
-	}
-	spin_unlock_bh(&edu_tables.lock);
+/* A connecting socket's 4-tuple must be its own (inet_hash_connect()). */
+int edu_hash_connect(struct sock *sk)
+{
+	return __edu_hash_estab(sk, true);
 }
 
 void edu_unhash_estab(struct sock *sk)
 {
 	struct edu_sock *es = edu_sk(sk);
+	struct edu_bucket *b;
 
-	spin_lock_bh(&edu_tables.lock);
-	if (es->estab_hashed) {
-		hlist_del(&es->estab_node);
-		es->estab_hashed = false;
-	}
-	spin_unlock_bh(&edu_tables.lock);
+	if (!es->estab_hashed)
+		return;
+	b = edu_estab_bucket(sock_net(sk), sk->sk_hash);
+	spin_lock_bh(&b->lock);
+	hlist_del(&es->estab_node);
+	es->estab_hashed = false;
+	spin_unlock_bh(&b->lock);
+}
+
+/*
+ * A socket starts or stops listening (edu_set_state()): it joins or leaves
+ * the listen table, as inet_csk_listen_start() and inet_unhash() do.
+ * Caller holds the socket lock.
+ */
+void edu_hash_listen(struct sock *sk)
+{
+	struct edu_sock *es = edu_sk(sk);
+	struct edu_bucket *b;
+
+	if (es->listen_hashed)
+		return;
+	sk->sk_hash = edu_listen_hash(sk->sk_rcv_saddr, sk->sk_num);
+	b = edu_listen_bucket(sock_net(sk), sk->sk_hash);
+	spin_lock_bh(&b->lock);
+	__edu_chain_add(sock_net(sk), &es->listen_node, b, es);
+	es->listen_hashed = true;
+	spin_unlock_bh(&b->lock);
+}
+
+void edu_unhash_listen(struct sock *sk)
+{
+	struct edu_sock *es = edu_sk(sk);
+	struct edu_bucket *b;
+
+	if (!es->listen_hashed)
+		return;
+	b = edu_listen_bucket(sock_net(sk), sk->sk_hash);
+	spin_lock_bh(&b->lock);
+	hlist_del(&es->listen_node);
+	es->listen_hashed = false;
+	spin_unlock_bh(&b->lock);
 }
 
 /*
@@ -321,82 +497,90 @@ out:
 	return err;
 }
 
-/* Caller holds edu_tables.lock. */
-static struct sock *__edu_lookup_estab(struct net *net, __be32 saddr,
-				       __be16 sport, __be32 daddr, u16 hnum)
+/*
+ * The connection a segment belongs to, with a reference held, or NULL;
+ * takes and drops the bucket lock.  Softirq (edu_lookup()) and process
+ * context (a listener's backlog, edu_lookup_estab()) alike, hence _bh.
+ */
+static struct sock *edu_find_estab(struct net *net, __be32 saddr,
+				   __be16 sport, __be32 daddr, u16 hnum)
 {
+	struct edu_bucket *b = edu_estab_bucket(net, edu_tuple_hash(net, daddr,
+								    hnum, saddr,
+								    sport));
+	struct sock *found = NULL;
 	struct edu_sock *es;
 
-	hlist_for_each_entry(es, edu_estab_chain(net, daddr, hnum, saddr, sport),
-			     estab_node) {
-		struct sock *sk = &es->sk;
-
-		if (sk->sk_num == hnum && sk->sk_dport == sport &&
-		    sk->sk_daddr == saddr && sk->sk_rcv_saddr == daddr &&
-		    net_eq(sock_net(sk), net))
-			return sk;
+	spin_lock_bh(&b->lock);
+	hlist_for_each_entry(es, &b->chain, estab_node) {
+		if (edu_estab_match(&es->sk, saddr, sport, daddr, hnum)) {
+			found = &es->sk;
+			sock_hold(found);
+			break;
+		}
 	}
-	return NULL;
+	spin_unlock_bh(&b->lock);
+	return found;
+}
+
+static bool edu_listener_match(const struct sock *sk, __be32 addr, u16 hnum)
+{
+	return sk->sk_num == hnum && sk->sk_rcv_saddr == addr &&
+	       sk->sk_state == TCP_LISTEN;
 }
 
 /*
- * The listener for a segment to @daddr:@hnum: one bound to exactly @daddr
- * wins over one bound to the wildcard, as in __inet_lookup_listener().
- * Within an SO_REUSEPORT group a hash of the 4-tuple picks the member, so
- * one connection always lands on the same listener.  Caller holds
- * edu_tables.lock.
+ * A listener bound to exactly @addr:@hnum.  Within an SO_REUSEPORT group a
+ * hash of the 4-tuple picks the member, so one connection always lands on
+ * the same listener.  Takes and drops the bucket lock.
  */
-static struct sock *__edu_lookup_listener(struct net *net, __be32 saddr,
-					  __be16 sport, __be32 daddr, u16 hnum)
+static struct sock *edu_lookup_listener_at(struct net *net, __be32 saddr,
+					   __be16 sport, __be32 daddr,
+					   __be32 addr, u16 hnum)
 {
-	__be32 want[2] = { daddr, htonl(INADDR_ANY) };
-	struct hlist_head *chain = edu_bind_chain(net, hnum);
+	struct edu_bucket *b = edu_listen_bucket(net,
+						 edu_listen_hash(addr, hnum));
+	struct sock *first = NULL, *sk;
+	unsigned int n = 0, pick;
 	struct edu_sock *es;
-	int pass;
 
-	for (pass = 0; pass < 2; pass++) {
-		struct sock *first = NULL;
-		unsigned int n = 0, pick;
-
-		hlist_for_each_entry(es, chain, bind_node) {
-			struct sock *sk = &es->sk;
-
-			if (sk->sk_num != hnum || sk->sk_state != TCP_LISTEN ||
-			    sk->sk_rcv_saddr != want[pass] ||
-			    !net_eq(sock_net(sk), net))
-				continue;
-			if (!first)
-				first = sk;
-			if (first->sk_reuseport && sk->sk_reuseport)
-				n++;
-		}
-		if (!first)
+	spin_lock(&b->lock);
+	hlist_for_each_entry(es, &b->chain, listen_node) {
+		sk = &es->sk;
+		if (!edu_listener_match(sk, addr, hnum))
 			continue;
-		if (n <= 1)
-			return first;
-
+		if (!first)
+			first = sk;
+		if (first->sk_reuseport && sk->sk_reuseport)
+			n++;
+	}
+	if (first && n > 1) {
 		/* The group in chain order; pick one by the 4-tuple. */
 		pick = reciprocal_scale(edu_tuple_hash(net, daddr, hnum, saddr,
 						       sport), n);
-		hlist_for_each_entry(es, chain, bind_node) {
-			struct sock *sk = &es->sk;
-
-			if (sk->sk_num != hnum || sk->sk_state != TCP_LISTEN ||
-			    sk->sk_rcv_saddr != want[pass] ||
-			    !net_eq(sock_net(sk), net) || !sk->sk_reuseport)
+		hlist_for_each_entry(es, &b->chain, listen_node) {
+			sk = &es->sk;
+			if (!edu_listener_match(sk, addr, hnum) ||
+			    !sk->sk_reuseport)
 				continue;
-			if (pick-- == 0)
-				return sk;
+			if (pick-- == 0) {
+				first = sk;
+				break;
+			}
 		}
-		return first;
 	}
-	return NULL;
+	if (first)
+		sock_hold(first);
+	spin_unlock(&b->lock);
+	return first;
 }
 
 /*
  * The socket a segment from @saddr:@sport to @daddr:@dport belongs to: its
- * connection if there is one, else a listener.  Returns it with a reference
- * held, or NULL.  Softirq only, hence the plain spin_lock().
+ * connection if there is one, else a listener bound to exactly @daddr,
+ * else one bound to the wildcard (__inet_lookup_listener()).  Returns it
+ * with a reference held, or NULL.  Softirq only, hence the plain
+ * spin_lock().
  */
 struct sock *edu_lookup(struct net *net, __be32 saddr, __be16 sport,
 			__be32 daddr, __be16 dport)
@@ -404,13 +588,13 @@ struct sock *edu_lookup(struct net *net, __be32 saddr, __be16 sport,
 	u16 hnum = ntohs(dport);
 	struct sock *sk;
 
-	spin_lock(&edu_tables.lock);
-	sk = __edu_lookup_estab(net, saddr, sport, daddr, hnum);
+	sk = edu_find_estab(net, saddr, sport, daddr, hnum);
 	if (!sk)
-		sk = __edu_lookup_listener(net, saddr, sport, daddr, hnum);
-	if (sk)
-		sock_hold(sk);
-	spin_unlock(&edu_tables.lock);
+		sk = edu_lookup_listener_at(net, saddr, sport, daddr, daddr,
+					    hnum);
+	if (!sk && daddr != htonl(INADDR_ANY))
+		sk = edu_lookup_listener_at(net, saddr, sport, daddr,
+					    htonl(INADDR_ANY), hnum);
 	return sk;
 }
 
@@ -423,30 +607,126 @@ struct sock *edu_lookup(struct net *net, __be32 saddr, __be16 sport,
 struct sock *edu_lookup_estab(struct net *net, __be32 saddr, __be16 sport,
 			      __be32 daddr, __be16 dport)
 {
-	struct sock *sk;
-
-	spin_lock_bh(&edu_tables.lock);
-	sk = __edu_lookup_estab(net, saddr, sport, daddr, ntohs(dport));
-	if (sk)
-		sock_hold(sk);
-	spin_unlock_bh(&edu_tables.lock);
-	return sk;
+	return edu_find_estab(net, saddr, sport, daddr, ntohs(dport));
 }
 
 /*
- * Call @fn on every socket of @net that holds a port, under edu_tables.lock:
- * @fn must not sleep, take a socket lock or send; it may take a listener's
- * queue lock (struct edu_queues), which nests inside the table lock.
+ * Call @fn on every socket of @net that holds a port, one bind bucket at a
+ * time under its lock: @fn must not sleep, take a socket lock or send; it
+ * may take a listener's queue lock (struct edu_queues), which nests inside
+ * the bucket lock.
  */
 void edu_tables_walk(struct net *net, edu_sock_visitor fn, void *arg)
 {
+	struct edu_tables *t = edu_tables(net);
 	struct edu_sock *es;
-	int i;
+	unsigned int i;
 
-	spin_lock_bh(&edu_tables.lock);
-	for (i = 0; i < ARRAY_SIZE(edu_tables.bind); i++)
-		hlist_for_each_entry(es, &edu_tables.bind[i], bind_node)
-			if (net_eq(sock_net(&es->sk), net))
-				fn(&es->sk, arg);
-	spin_unlock_bh(&edu_tables.lock);
+	for (i = 0; i < EDU_HASH_SIZE; i++) {
+		struct edu_bucket *b = &t->bind[i];
+
+		if (hlist_empty(&b->chain))
+			continue;
+		spin_lock_bh(&b->lock);
+		hlist_for_each_entry(es, &b->chain, bind_node)
+			fn(&es->sk, arg);
+		spin_unlock_bh(&b->lock);
+	}
+}
+
+/*
+ * /proc's walk (proc.c): the listen table, then the estab table, a bucket
+ * at a time, as tcp4_seq_start()/next()/stop() walk lhash2 and ehash.
+ * The socket a cursor names is returned with its bucket locked, BHs off;
+ * moving to another bucket, or edu_table_stop(), unlocks it, so a reader
+ * keeps packet processing waiting for one bucket at most.
+ *
+ * A cursor remembers the socket's hash_seq rather than its offset in the
+ * chain (tcp_seek_last_pos()): chains are in decreasing hash_seq, so the
+ * walk resumes at the first socket not above it, whatever came and went
+ * meanwhile.  A socket there all along is seen exactly once.
+ */
+static struct edu_bucket *edu_table_bucket(struct net *net,
+					   const struct edu_table_pos *pos)
+{
+	struct edu_tables *t = edu_tables(net);
+
+	return pos->table == EDU_TABLE_LISTEN ? &t->listen[pos->bucket] :
+						&t->estab[pos->bucket];
+}
+
+static struct edu_sock *edu_node_sock(const struct edu_table_pos *pos,
+				      struct hlist_node *node)
+{
+	if (!node)
+		return NULL;
+	return pos->table == EDU_TABLE_LISTEN ?
+		hlist_entry(node, struct edu_sock, listen_node) :
+		hlist_entry(node, struct edu_sock, estab_node);
+}
+
+/* The socket after @es in its chain of @pos's table. */
+static struct edu_sock *edu_chain_next(const struct edu_table_pos *pos,
+				       const struct edu_sock *es)
+{
+	return edu_node_sock(pos, pos->table == EDU_TABLE_LISTEN ?
+			     es->listen_node.next : es->estab_node.next);
+}
+
+/*
+ * The cursor holds its bucket's lock from one call to another: __acquire()
+ * and __release() tell sparse, which follows locks within a function only.
+ */
+void edu_table_stop(struct edu_table_pos *pos)
+{
+	if (pos->locked) {
+		__acquire(pos->locked);
+		spin_unlock_bh(pos->locked);
+		pos->locked = NULL;
+	}
+}
+
+/* The socket at @pos or, if it is gone, the next one; NULL at the end. */
+struct sock *edu_table_seek(struct net *net, struct edu_table_pos *pos)
+{
+	struct edu_sock *es;
+
+	edu_table_stop(pos);
+	for (; pos->table < EDU_TABLE_END; pos->table++, pos->bucket = 0) {
+		for (; pos->bucket < EDU_HASH_SIZE;
+		     pos->bucket++, pos->seq = U64_MAX) {
+			struct edu_bucket *b = edu_table_bucket(net, pos);
+
+			if (hlist_empty(&b->chain))
+				continue;
+			spin_lock_bh(&b->lock);
+			for (es = edu_node_sock(pos, b->chain.first); es;
+			     es = edu_chain_next(pos, es)) {
+				if (es->hash_seq <= pos->seq) {
+					pos->seq = es->hash_seq;
+					pos->locked = &b->lock;
+					__release(&b->lock);
+					return &es->sk;
+				}
+			}
+			spin_unlock_bh(&b->lock);
+		}
+	}
+	return NULL;
+}
+
+/* The socket after @sk, which @pos names (its bucket locked). */
+struct sock *edu_table_next(struct net *net, struct edu_table_pos *pos,
+			    struct sock *sk)
+{
+	struct edu_sock *es = edu_chain_next(pos, edu_sk(sk));
+
+	if (es) {
+		pos->seq = es->hash_seq;
+		return &es->sk;
+	}
+	edu_table_stop(pos);
+	pos->bucket++;
+	pos->seq = U64_MAX;
+	return edu_table_seek(net, pos);
 }

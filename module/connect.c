@@ -62,7 +62,12 @@ static int edu_start_connect(struct sock *sk, const struct sockaddr_edu *usin)
 	es->rto = EDU_TIMEOUT_INIT;
 
 	edu_set_state(sk, TCP_SYN_SENT);
-	edu_hash_estab(sk);
+	/* An explicitly bound port may repeat another socket's 4-tuple. */
+	err = edu_hash_connect(sk);
+	if (err) {
+		edu_set_state(sk, TCP_CLOSE);
+		goto failure;
+	}
 	EDU_INC_STATS(net, EDU_MIB_ACTIVEOPENS);
 	es->rtt_start = jiffies;
 	edu_send_syn(sk, false);

@@ -62,6 +62,7 @@ struct edu_mib {
 /* Everything EDUTCP keeps per network namespace. */
 struct edu_net {
 	struct edu_mib __percpu	*mib;
+	struct edu_tables	*tables;	/* bind.c: ports, listeners, 4-tuples */
 	struct ctl_table_header	*sysctl_hdr;
 
 	/* /proc/sys/net/edutcp/, see sysctl.c for meanings and defaults */
@@ -145,8 +146,11 @@ struct edu_sock {
 
 	struct hlist_node	bind_node;	/* edu_tables.bind, by port */
 	struct hlist_node	estab_node;	/* edu_tables.estab, by 4-tuple */
+	struct hlist_node	listen_node;	/* edu_tables.listen */
 	bool			bind_hashed;
 	bool			estab_hashed;
+	bool			listen_hashed;
+	u64			hash_seq;	/* order joined listen or estab */
 
 	/* Send sequence space, RFC 9293 names; write_seq: end of queued data */
 	u32			iss, snd_una, snd_nxt, write_seq;
@@ -270,22 +274,45 @@ int edu_disconnect(struct sock *sk);
 struct sock *edu_sock_alloc(struct net *net, struct socket *sock, gfp_t gfp,
 			    int kern);
 
-/* bind.c: the port and connection tables */
+/* bind.c: the port, listener and connection tables */
 void edu_tables_init(void);
-void edu_tables_exit(void);
+int edu_tables_init_net(struct net *net);
+void edu_tables_exit_net(struct net *net);
 int edu_bind(struct socket *sock, struct sockaddr *uaddr, int addr_len);
 int edu_get_port(struct sock *sk, unsigned short snum);
 int edu_autobind_connect(struct sock *sk);
 void edu_put_port(struct sock *sk);
 void edu_inherit_port(struct sock *listener, struct sock *child);
 void edu_hash_estab(struct sock *sk);
+int edu_hash_connect(struct sock *sk);
 void edu_unhash_estab(struct sock *sk);
+void edu_hash_listen(struct sock *sk);
+void edu_unhash_listen(struct sock *sk);
 struct sock *edu_lookup(struct net *net, __be32 saddr, __be16 sport,
 			__be32 daddr, __be16 dport);
 struct sock *edu_lookup_estab(struct net *net, __be32 saddr, __be16 sport,
 			      __be32 daddr, __be16 dport);
 typedef void (*edu_sock_visitor)(struct sock *sk, void *arg);
 void edu_tables_walk(struct net *net, edu_sock_visitor fn, void *arg);
+
+/* A place in the listen, then the estab table, for /proc (bind.c). */
+enum edu_table {
+	EDU_TABLE_LISTEN,
+	EDU_TABLE_ESTAB,
+	EDU_TABLE_END,
+};
+
+struct edu_table_pos {
+	enum edu_table	table;
+	unsigned int	bucket;
+	u64		seq;		/* the socket's hash_seq, or U64_MAX */
+	spinlock_t	*locked;	/* the bucket lock held, or NULL */
+};
+
+struct sock *edu_table_seek(struct net *net, struct edu_table_pos *pos);
+struct sock *edu_table_next(struct net *net, struct edu_table_pos *pos,
+			    struct sock *sk);
+void edu_table_stop(struct edu_table_pos *pos);
 
 /* listen.c: the SYN queue and the accept queue */
 void edu_queues_init(struct sock *sk);

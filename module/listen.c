@@ -43,7 +43,7 @@
  * context with softirqs enabled, so every spinlock this code shares with
  * softirq is taken with the _bh variants.
  * Lock order: listener socket lock, then a child's socket lock, then
- * the table lock of bind.c, then edu_queues.lock.  A child's lock is taken
+ * a bucket lock of bind.c, then edu_queues.lock.  A child's lock is taken
  * under its listener's in two places: closing the listener resets the
  * children still queued (lock_sock_nested(SINGLE_DEPTH_NESTING), the
  * listener owned), and a segment the listener passes on to a child

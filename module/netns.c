@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * netns.c - per network namespace state: counters, sysctls, proc files.
+ * netns.c - per network namespace state: counters, socket tables, sysctls,
+ * proc files.
  *
  * Every namespace gets its own struct edu_net (net_generic()), so a listener
  * in one namespace is invisible from another and each namespace has its own
@@ -31,10 +32,14 @@ static int __net_init edu_net_init(struct net *net)
 	if (!en->mib)
 		return -ENOMEM;
 
+	err = edu_tables_init_net(net);
+	if (err)
+		goto err_free_mib;
+
 	edu_sysctl_defaults(net, en);
 	err = edu_sysctl_init_net(net, en);
 	if (err)
-		goto err_free_mib;
+		goto err_tables;
 
 	err = edu_proc_init_net(net);
 	if (err)
@@ -43,6 +48,8 @@ static int __net_init edu_net_init(struct net *net)
 
 err_sysctl:
 	edu_sysctl_exit_net(en);
+err_tables:
+	edu_tables_exit_net(net);
 err_free_mib:
 	free_percpu(en->mib);
 	return err;
@@ -56,6 +63,7 @@ static void __net_exit edu_net_exit(struct net *net)
 	edu_kill_orphans(net);
 	edu_proc_exit_net(net);
 	edu_sysctl_exit_net(en);
+	edu_tables_exit_net(net);
 	free_percpu(en->mib);
 }
 

@@ -13,40 +13,50 @@
 	"retrnsmt   uid  timeout inode synq synq_max acceptq acceptq_max drops"
 
 /*
- * The whole file is written in one pass with the tables locked, so that it
- * is a snapshot: a reader gets every row exactly once however sockets come
- * and go.  For a large table seq_file's buffer overflows; it then grows the
- * buffer and calls us again, so the pass stays linear in the table size.
+ * A read walks the reader's namespace only: its listen table (each
+ * listener followed by the requests of its SYN queue), then its estab
+ * table, one bucket at a time (bind.c, edu_table_seek()), as
+ * tcp4_seq_start()/next()/stop() do.  A bucket stays locked, with BHs
+ * off, only while its sockets are printed; when seq_file stops because the
+ * reader's buffer is full, the next read() resumes at the socket where this
+ * one stopped (tcp_seek_last_pos()) instead of walking from the start.
+ *
+ * One seq_file record is one socket: a listener's record holds its
+ * requests' rows too, so they always follow it.  @num is the sl column of
+ * the record's first row, @rows the rows its last show printed.
  */
-struct edu_proc_walk {
-	struct seq_file	*seq;
-	int		sl;
+struct edu_proc_iter {
+	struct seq_net_private	p;		/* first: seq_file_net() */
+	struct edu_table_pos	pos;
+	loff_t			last_pos;
+	int			num;
+	int			rows;
 };
 
 #define EDU_ROW_FMT \
 	"%4d: %08X:%04X %08X:%04X %02X %08X:%08X %02X:%08lX %08X %5u %8d %lu %u %u %u %u %u\n"
 
-static void edu_proc_requests(struct sock *sk, struct edu_proc_walk *w)
+/* Called with the listener's bucket locked: its queue lock nests inside. */
+static void edu_proc_requests(struct seq_file *seq, struct sock *sk, int *sl)
 {
 	struct edu_queues *q = &edu_sk(sk)->q;
 	struct edu_request *req;
 
 	spin_lock(&q->lock);
 	list_for_each_entry(req, &q->syn_queue, node)
-		seq_printf(w->seq, EDU_ROW_FMT, w->sl++, req->laddr,
+		seq_printf(seq, EDU_ROW_FMT, (*sl)++, req->laddr,
 			   ntohs(req->lport), req->raddr, ntohs(req->rport),
 			   TCP_SYN_RECV, 0, 0, 1,
 			   jiffies_delta_to_clock_t(req->expires - jiffies),
 			   req->num_timeout,
-			   from_kuid_munged(seq_user_ns(w->seq), sk->sk_uid),
+			   from_kuid_munged(seq_user_ns(seq), sk->sk_uid),
 			   0, 0UL, 0, 0, 0, 0, 0);
 	spin_unlock(&q->lock);
 }
 
-/* Called under the table lock: no sleeping, no socket lock. */
-static void edu_proc_row(struct sock *sk, void *arg)
+/* Called with the socket's bucket locked: no sleeping, no socket lock. */
+static void edu_proc_row(struct seq_file *seq, struct sock *sk, int *sl)
 {
-	struct edu_proc_walk *w = arg;
 	struct edu_sock *es = edu_sk(sk);
 	int state = inet_sk_state_load(sk);
 	u32 tx_queue = 0, rx_queue = 0, synq = 0, backlog = 0, drops = 0;
@@ -56,8 +66,7 @@ static void edu_proc_row(struct sock *sk, void *arg)
 	int timer = 0;
 
 	/* Like /proc/net/tcp: listeners and connections, not bare binds. */
-	if (seq_has_overflowed(w->seq) ||
-	    (state == TCP_CLOSE && !es->estab_hashed))
+	if (state == TCP_CLOSE)
 		return;
 
 	if (state == TCP_LISTEN) {
@@ -95,24 +104,104 @@ static void edu_proc_row(struct sock *sk, void *arg)
 							jiffies);
 		}
 	}
-	seq_printf(w->seq, EDU_ROW_FMT, w->sl++, sk->sk_rcv_saddr, sk->sk_num,
+	seq_printf(seq, EDU_ROW_FMT, (*sl)++, sk->sk_rcv_saddr, sk->sk_num,
 		   sk->sk_daddr, ntohs(sk->sk_dport), state, tx_queue, rx_queue,
 		   timer, when, READ_ONCE(es->retransmits),
-		   from_kuid_munged(seq_user_ns(w->seq), uid), 0,
+		   from_kuid_munged(seq_user_ns(seq), uid), 0,
 		   sock_i_ino(sk), synq, backlog, acceptq, backlog, drops);
 
 	if (state == TCP_LISTEN)
-		edu_proc_requests(sk, w);
+		edu_proc_requests(seq, sk, sl);
+}
+
+/* The rows a socket's record holds, for a walk that skips records. */
+static int edu_proc_rows(struct sock *sk)
+{
+	int state = inet_sk_state_load(sk);
+
+	if (state == TCP_CLOSE)
+		return 0;
+	return 1 + (state == TCP_LISTEN ? READ_ONCE(edu_sk(sk)->q.syn_len) : 0);
+}
+
+static void edu_proc_rewind(struct edu_proc_iter *it)
+{
+	edu_table_stop(&it->pos);
+	it->pos.table = EDU_TABLE_LISTEN;
+	it->pos.bucket = 0;
+	it->pos.seq = U64_MAX;
+	it->num = 0;
+	it->rows = 0;
+}
+
+static void *edu_seq_start(struct seq_file *seq, loff_t *pos)
+{
+	struct edu_proc_iter *it = seq->private;
+	struct net *net = seq_file_net(seq);
+	struct sock *sk;
+	loff_t skip;
+
+	/* Where the last read stopped: that socket, or the next one. */
+	if (*pos && *pos == it->last_pos)
+		return edu_table_seek(net, &it->pos);
+
+	edu_proc_rewind(it);
+	it->last_pos = *pos;
+	if (!*pos)
+		return SEQ_START_TOKEN;
+	/* Elsewhere (a seek): count records from the start. */
+	sk = edu_table_seek(net, &it->pos);
+	for (skip = *pos - 1; sk && skip; skip--) {
+		it->num += edu_proc_rows(sk);
+		sk = edu_table_next(net, &it->pos, sk);
+	}
+	return sk;
+}
+
+static void *edu_seq_next(struct seq_file *seq, void *v, loff_t *pos)
+{
+	struct edu_proc_iter *it = seq->private;
+	struct net *net = seq_file_net(seq);
+	struct sock *sk;
+
+	if (v == SEQ_START_TOKEN) {
+		sk = edu_table_seek(net, &it->pos);
+	} else {
+		it->num += it->rows;
+		it->rows = 0;
+		sk = edu_table_next(net, &it->pos, v);
+	}
+	it->last_pos = ++*pos;
+	return sk;
+}
+
+static void edu_seq_stop(struct seq_file *seq, void *v)
+{
+	struct edu_proc_iter *it = seq->private;
+
+	edu_table_stop(&it->pos);
 }
 
 static int edu_seq_show(struct seq_file *seq, void *v)
 {
-	struct edu_proc_walk w = { .seq = seq };
+	struct edu_proc_iter *it = seq->private;
+	int sl = it->num;
 
-	seq_puts(seq, EDU_PROC_HEADER "\n");
-	edu_tables_walk(seq_file_single_net(seq), edu_proc_row, &w);
+	if (v == SEQ_START_TOKEN) {
+		seq_puts(seq, EDU_PROC_HEADER "\n");
+		return 0;
+	}
+	edu_proc_row(seq, v, &sl);
+	it->rows = sl - it->num;
 	return 0;
 }
+
+static const struct seq_operations edu_seq_ops = {
+	.start	= edu_seq_start,
+	.next	= edu_seq_next,
+	.stop	= edu_seq_stop,
+	.show	= edu_seq_show,
+};
 
 static const char * const edu_mib_names[EDU_MIB_MAX] = {
 	[EDU_MIB_ACTIVEOPENS]		= "ActiveOpens",
@@ -161,8 +250,8 @@ static int edu_stats_show(struct seq_file *seq, void *v)
 
 int edu_proc_init_net(struct net *net)
 {
-	if (!proc_create_net_single("edutcp", 0444, net->proc_net,
-				    edu_seq_show, NULL))
+	if (!proc_create_net("edutcp", 0444, net->proc_net, &edu_seq_ops,
+			     sizeof(struct edu_proc_iter)))
 		return -ENOMEM;
 	if (!proc_create_net_single("edutcp_stats", 0444, net->proc_net,
 				    edu_stats_show, NULL)) {

@@ -485,4 +485,64 @@ TEST_F(connect, no_route)
 	EXPECT_EQ(0, edu_local_port(fd));
 }
 
+/*
+ * Two SO_REUSEADDR sockets bound to one address and port may share it,
+ * but not a 4-tuple: connecting the second to the first's peer fails at
+ * once with EADDRNOTAVAIL, nonblocking or not (__inet_check_established()).
+ * The first connection goes on untouched; the second socket keeps its
+ * port and may connect elsewhere.
+ */
+TEST_F(connect, duplicate_tuple)
+{
+	struct linger lg = { .l_onoff = 1, .l_linger = 0 };
+	struct sockaddr_in n;
+	int lfd, lfd2, a, b, child;
+	char c = 0;
+
+	lfd = KEEP(edu_listener(&variant->f, 0, "127.0.0.1", PORT(23), 4));
+	ASSERT_LE(0, lfd);
+	lfd2 = KEEP(edu_listener(&variant->f, 0, "127.0.0.1", PORT(24), 4));
+	ASSERT_LE(0, lfd2);
+	a = KEEP(blocking_socket(&variant->f));
+	ASSERT_LE(0, a);
+	b = KEEP(blocking_socket(&variant->f));
+	ASSERT_LE(0, b);
+	ASSERT_EQ(0, edu_setint(a, SOL_SOCKET, SO_REUSEADDR, 1));
+	ASSERT_EQ(0, edu_setint(b, SOL_SOCKET, SO_REUSEADDR, 1));
+	ASSERT_EQ(0, edu_bind(&variant->f, a, "127.0.0.1", PORT(25)));
+	ASSERT_EQ(0, edu_bind(&variant->f, b, "127.0.0.1", PORT(25)));
+
+	ASSERT_EQ(0, CONNECT(a, "127.0.0.1", PORT(23)));
+	ASSERT_EQ(0, edu_set_nonblock(b, 1));
+	EXPECT_EQ(-EADDRNOTAVAIL, CONNECT(b, "127.0.0.1", PORT(23)));
+	ASSERT_EQ(0, edu_set_nonblock(b, 0));
+	EXPECT_EQ(-EADDRNOTAVAIL, CONNECT(b, "127.0.0.1", PORT(23)));
+	EXPECT_EQ(0, edu_so_error(b));
+	EXPECT_EQ(-ENOTCONN, edu_name(b, 1, &n));
+	ASSERT_EQ(0, edu_name(b, 0, &n));
+	EXPECT_EQ(htons(PORT(25)), n.sin_port);
+
+	/* The first connection still carries bytes both ways. */
+	child = KEEP(edu_accept_wait(lfd, EDU_HANDSHAKE_MS));
+	ASSERT_LE(0, child);
+	ASSERT_EQ(1, write(a, "x", 1));
+	ASSERT_EQ(POLLIN, edu_poll(child, POLLIN, EDU_HANDSHAKE_MS) & POLLIN);
+	ASSERT_EQ(1, read(child, &c, 1));
+	EXPECT_EQ('x', c);
+	ASSERT_EQ(1, write(child, "y", 1));
+	ASSERT_EQ(POLLIN, edu_poll(a, POLLIN, EDU_HANDSHAKE_MS) & POLLIN);
+	ASSERT_EQ(1, read(a, &c, 1));
+	EXPECT_EQ('y', c);
+	EXPECT_EQ(0, edu_so_error(a));
+
+	/* Another peer makes another 4-tuple. */
+	EXPECT_EQ(0, CONNECT(b, "127.0.0.1", PORT(24)));
+	ASSERT_EQ(0, edu_name(b, 0, &n));
+	EXPECT_EQ(htons(PORT(25)), n.sin_port);
+
+	/* No TIME_WAIT on the fixed port: the clients end with an RST. */
+	ASSERT_EQ(0, setsockopt(a, SOL_SOCKET, SO_LINGER, &lg, sizeof(lg)));
+	ASSERT_EQ(0, setsockopt(b, SOL_SOCKET, SO_LINGER, &lg, sizeof(lg)));
+}
+
 TEST_HARNESS_MAIN
