@@ -18,8 +18,8 @@ USER_PROGS  := $(patsubst userspace/%.c,$(BUILD)/bin/%,$(wildcard userspace/*.c)
 TEST_PROGS  := $(patsubst selftests/%.c,$(BUILD)/selftests/%,$(wildcard selftests/*.c selftests/helpers/*.c))
 TEST_HDRS   := $(wildcard selftests/*.h) $(TOOLS)/kselftest_harness.h
 
-.PHONY: all module userspace selftests check demo vm bench lint install \
-	clean deps debug-kernel check-debug
+.PHONY: all module userspace selftests check demo vm bench bench-chart lint \
+	install clean deps debug-kernel check-debug
 
 all: module userspace selftests
 
@@ -71,6 +71,14 @@ vm: module
 bench: deps
 	$(MAKE) all
 	scripts/vm scripts/bench
+
+# The chart of docs/performance.md, drawn again from the figures committed
+# beside it (after a new `make bench`, copy build/bench/results.txt to
+# docs/performance-results.txt first).
+bench-chart:
+	scripts/bench-chart docs/performance-results.txt > docs/performance-ratios.svg.tmp
+	xmllint --noout docs/performance-ratios.svg.tmp
+	mv docs/performance-ratios.svg.tmp docs/performance-ratios.svg
 
 install: module userspace
 	$(KMAKE) modules_install
