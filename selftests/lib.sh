@@ -1,4 +1,5 @@
 # SPDX-License-Identifier: GPL-2.0
+# shellcheck shell=bash
 # selftests/lib.sh - TAP output for the shell selftests, sourced by each.
 #
 #   t_check "description" command [args...]   one test: passes when it exits 0
