@@ -90,6 +90,9 @@ void edu_fin_acked(struct sock *sk)
 		break;
 	case TCP_CLOSING:
 		edu_time_wait(sk);
+		/* A lingering close() waits for this (tcp_done()'s wake-up). */
+		if (!sock_flag(sk, SOCK_DEAD))
+			sk->sk_state_change(sk);
 		break;
 	case TCP_LAST_ACK:
 		edu_done(sk);
@@ -225,8 +228,12 @@ int edu_release(struct socket *sock)
 			edu_abort(sk, EDU_MIB_ABORTONDATA);
 		else if (edu_close_state(sk))
 			edu_send_fin(sk);
-		/* SO_LINGER with a time: wait for our FIN to be taken. */
-		if (sock_flag(sk, SOCK_LINGER) && sk->sk_lingertime)
+		/*
+		 * SO_LINGER with a time: wait for our FIN to be taken, unless
+		 * the process is exiting (inet_release()).
+		 */
+		if (sock_flag(sk, SOCK_LINGER) && sk->sk_lingertime &&
+		    !(current->flags & PF_EXITING))
 			sk_stream_wait_close(sk, sk->sk_lingertime);
 	}
 

@@ -68,6 +68,7 @@ static int edu_xmit(struct net *net, struct sk_buff *skb, __be32 saddr,
 	struct flowi4 fl4;
 	struct rtable *rt;
 	struct iphdr *iph;
+	int err;
 
 	rt = ip_route_output_ports(net, &fl4, NULL, daddr, saddr, th->dest,
 				   th->source, edu_ipproto, 0, oif);
@@ -104,7 +105,14 @@ static int edu_xmit(struct net *net, struct sk_buff *skb, __be32 saddr,
 	 */
 	if (!resent)
 		EDU_INC_STATS(net, EDU_MIB_OUTSEGS);
-	return ip_local_out(net, NULL, skb);
+	/*
+	 * A qdisc that answers NET_XMIT_CN has taken the packet (and queued
+	 * it, or dropped it or another): the segment counts as sent, the
+	 * retransmission timer covers a loss (tcp_transmit_skb()'s
+	 * net_xmit_eval()).  Only an error is a failure to send.
+	 */
+	err = ip_local_out(net, NULL, skb);
+	return net_xmit_eval(err);
 }
 
 /* Every segment of a connection carries our receive state: note it. */
