@@ -4,7 +4,7 @@
 # selftests/t_orphan_limits.sh - what limits an orphan (a connection its
 # process has closed), the same on TCP and EDUTCP, with the orphan limits
 # set alike (net.ipv4.tcp_max_orphans, net.edutcp.max_orphans):
-#  * TIME_WAIT is no orphan: with max_orphans=64 and 200 connections in
+#  * TIME_WAIT is no orphan: with max_orphans=16 and 64 connections in
 #    TIME_WAIT, a writer that closes with data still unsent to a slow
 #    reader is not reset (AbortOnMemory stays), and the reader gets every
 #    byte, then the end of stream;
@@ -94,24 +94,24 @@ probed() { [ $(($(counter "$NS_C" "$1" WinProbe) - $2)) -ge 1 ]; }
 
 timewait_body() {
 	local fam=$1 port=$2 mem0 out
-	t_check "$fam: max_orphans=64" max_orphans "$fam" "$NS_C" 64
+	t_check "$fam: max_orphans=16" max_orphans "$fam" "$NS_C" 16
 	mem0=$(counter "$NS_C" "$fam" AbortOnMemory)
 	out=$T_TMP/$fam.tw
 	# shellcheck disable=SC2046
-	nsx "$NS_C" "$U" $(fam_opt "$fam") -T 200 127.0.0.1 "$port" > "$out" 2>&1
-	t_check "$fam: 200 connections closed by the client first, each ending cleanly" \
-		grep -q '^timewait 200 eof 200 reset 0' "$out"
-	t_check "$fam: ... 200 TIME_WAIT rows" \
-		expect_ge "$(count_rows "$NS_C" "$fam" 06 - "$port")" 200
+	nsx "$NS_C" "$U" $(fam_opt "$fam") -T 64 127.0.0.1 "$port" > "$out" 2>&1
+	t_check "$fam: 64 connections closed by the client first, each ending cleanly" \
+		grep -q '^timewait 64 eof 64 reset 0' "$out"
+	t_check "$fam: ... 64 TIME_WAIT rows" \
+		expect_ge "$(count_rows "$NS_C" "$fam" 06 - "$port")" 64
 	reader "$fam" slow $((port + 1)) -r 4096 -c 4096 -p 20
 	t_check "$fam: a slow reader (SO_RCVBUF 4096, 4 KiB every 20 ms)" \
 		reading "$fam" slow
-	writer "$fam" slow $((port + 1)) 262144
-	t_check "$fam: a writer sends 256 KiB and closes with data unsent" \
+	writer "$fam" slow $((port + 1)) 131072
+	t_check "$fam: a writer sends 128 KiB and closes with data unsent" \
 		wrote_unsent "$fam" slow
 	wait_line "$T_TMP/$fam.slow.r" '^(eof|error)' $((30 * T_SLOW))
 	t_check "$fam: the reader got every byte, in order, and the end of stream" \
-		read_all "$fam" slow 262144
+		read_all "$fam" slow 131072
 	t_check "$fam: no close() was refused for want of orphans (AbortOnMemory +0)" \
 		delta_is "$NS_C" "$fam" AbortOnMemory "$mem0" 0
 }
