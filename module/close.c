@@ -21,13 +21,56 @@
  * An orphan no longer pins its network namespace (as a TIME_WAIT socket
  * of TCP does not): when the namespace goes, or the module, the orphans
  * still there are killed by edu_kill_orphans().  At most max_orphans of
- * them exist; beyond that close() resets.
+ * them exist in a namespace; beyond that close() resets, and an orphan's
+ * timer ends it (timer.c).  One in FIN_WAIT2 or TIME_WAIT does not count:
+ * Linux keeps such a connection in a timewait socket, no orphan.
  */
 #include <linux/slab.h>
 #include <net/sock.h>
 #include "edu.h"
 
-atomic_t edu_orphans = ATOMIC_INIT(0);
+/*
+ * Orphans are counted per namespace, against that namespace's max_orphans
+ * (Linux 6.1 has one count for the machine, checked against the one
+ * tcp_max_orphans of the initial namespace: see docs/sysctl.md).  An
+ * orphan leaves the count when its FIN is acknowledged (FIN_WAIT2) or it
+ * reaches TIME_WAIT, where tcp_time_wait() would replace the socket by a
+ * timewait socket, and when it dies.  Under the socket lock.
+ */
+static bool edu_orphan_count(struct sock *sk)
+{
+	struct edu_sock *es = edu_sk(sk);
+
+	if (!es->orphan_counted &&
+	    !((1 << sk->sk_state) & (TCPF_FIN_WAIT2 | TCPF_TIME_WAIT))) {
+		es->orphan_counted = true;
+		atomic_inc(&edu_pernet(sock_net(sk))->orphans);
+	}
+	return es->orphan_counted;
+}
+
+static void edu_orphan_uncount(struct sock *sk)
+{
+	struct edu_sock *es = edu_sk(sk);
+
+	if (es->orphan_counted) {
+		es->orphan_counted = false;
+		atomic_dec(&edu_pernet(sock_net(sk))->orphans);
+	}
+}
+
+/*
+ * More orphans in @sk's namespace than max_orphans, the count doubled
+ * @shift times for an orphan that deserves less patience
+ * (tcp_too_many_orphans(); Linux reads a count refreshed every 100 ms).
+ */
+bool edu_too_many_orphans(const struct sock *sk, int shift)
+{
+	const struct edu_net *en = edu_pernet(sock_net(sk));
+
+	return atomic_read(&en->orphans) << shift >
+	       READ_ONCE(en->sysctl_max_orphans);
+}
 
 /* Move to TIME_WAIT and sit it out (tcp_time_wait()). */
 static void edu_time_wait(struct sock *sk)
@@ -36,15 +79,20 @@ static void edu_time_wait(struct sock *sk)
 	int secs = READ_ONCE(edu_pernet(sock_net(sk))->sysctl_tw_timeout);
 
 	edu_set_state(sk, TCP_TIME_WAIT);
+	edu_orphan_uncount(sk);
 	sk_stop_timer(sk, &es->rtx_timer);
 	sk_reset_timer(sk, &es->close_timer, jiffies + secs * HZ);
 }
 
-/* An orphan in FIN_WAIT2 waits fin_timeout for the peer's FIN, no more. */
+/*
+ * An orphan in FIN_WAIT2 waits fin_timeout for the peer's FIN, no more;
+ * it is no longer counted as an orphan.
+ */
 static void edu_fin_wait2_timer(struct sock *sk)
 {
 	int secs = READ_ONCE(edu_pernet(sock_net(sk))->sysctl_fin_timeout);
 
+	edu_orphan_uncount(sk);
 	sk_reset_timer(sk, &edu_sk(sk)->close_timer, jiffies + secs * HZ);
 }
 
@@ -153,7 +201,7 @@ void edu_orphan_destroy(struct sock *sk)
 {
 	edu_purge_queues(sk);
 	edu_put_port(sk);
-	atomic_dec(&edu_orphans);
+	edu_orphan_uncount(sk);
 	sock_put(sk);
 }
 
@@ -195,7 +243,6 @@ int edu_release(struct socket *sock)
 {
 	struct sock *sk = sock->sk;
 	bool orphan = false;
-	int max_orphans;
 
 	if (!sk)
 		return 0;
@@ -242,10 +289,8 @@ int edu_release(struct socket *sock)
 		edu_put_port(sk);	/* an explicitly bound one too */
 	} else {
 		orphan = true;
-		atomic_inc(&edu_orphans);
 		edu_orphan_release_net(sk);
-		max_orphans = READ_ONCE(edu_pernet(sock_net(sk))->sysctl_max_orphans);
-		if (atomic_read(&edu_orphans) > max_orphans)
+		if (edu_orphan_count(sk) && edu_too_many_orphans(sk, 0))
 			edu_abort(sk, EDU_MIB_ABORTONMEMORY);
 		else if (sk->sk_state == TCP_FIN_WAIT2)
 			edu_fin_wait2_timer(sk);

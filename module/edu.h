@@ -76,6 +76,10 @@ struct edu_net {
 	int	sysctl_rto_min_ms;
 	int	sysctl_retries2;
 	int	sysctl_max_orphans;
+	int	sysctl_orphan_retries;
+
+	/* Orphans of this namespace, against its max_orphans (close.c). */
+	atomic_t	orphans;
 };
 
 extern unsigned int edu_net_id;
@@ -180,12 +184,14 @@ struct edu_sock {
 	bool			rtt_timing;
 	u8			retransmits;	/* of the oldest segment */
 	u8			probes;		/* zero-window probes unanswered */
+	u8			backoff;	/* RTO doublings since an RTT sample */
 	u8			dupacks;
 	bool			in_recovery;	/* fast retransmit until... */
 	u32			recover;	/* ...this seq is acknowledged */
 
 	/* FIN_WAIT2 of an orphan, and TIME_WAIT (close.c). */
 	struct timer_list	close_timer;
+	bool			orphan_counted;	/* in edu_net.orphans */
 
 	/*
 	 * TCP's options (sockopt.c).  Zero keepidle, keepintvl and keepcnt
@@ -239,7 +245,10 @@ struct edu_skb_cb {
 /* Room for the IPv4 and EDUTCP headers in front of a segment. */
 #define EDU_HDR_ROOM	(MAX_HEADER + sizeof(struct iphdr) + sizeof(struct tcphdr))
 
-/* Orphans (closed, still finishing) give up after this many retries. */
+/*
+ * An orphan's retries while its RTO is short of EDU_RTO_MAX, when the
+ * orphan_retries knob is 0 (tcp_orphan_retries()).
+ */
 #define EDU_ORPHAN_RETRIES	8
 #define EDU_MAX_ORPHANS_DEFAULT	4096
 
@@ -355,8 +364,8 @@ void edu_rtt_sample(struct sock *sk, unsigned long rtt);
 unsigned long edu_rto_min(const struct sock *sk);
 
 /* close.c: teardown, FIN states, TIME_WAIT, orphans */
-extern atomic_t edu_orphans;
 int edu_release(struct socket *sock);
+bool edu_too_many_orphans(const struct sock *sk, int shift);
 void edu_send_fin(struct sock *sk);
 void edu_fin_rcv(struct sock *sk);
 void edu_fin_acked(struct sock *sk);

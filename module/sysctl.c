@@ -97,6 +97,14 @@ static struct ctl_table edu_sysctl_template[] = {
 		.extra1		= SYSCTL_ZERO,
 		.extra2		= SYSCTL_INT_MAX,
 	},
+	{
+		.procname	= "orphan_retries",
+		.maxlen		= sizeof(int),
+		.mode		= 0644,
+		.proc_handler	= proc_dointvec_minmax,
+		.extra1		= SYSCTL_ZERO,
+		.extra2		= &edu_max_retries,
+	},
 	{ }
 };
 
@@ -118,6 +126,7 @@ void edu_sysctl_defaults(struct net *net, struct edu_net *en)
 	en->sysctl_rto_min_ms = TCP_RTO_MIN * 1000 / HZ;
 	en->sysctl_retries2 = TCP_RETR2;
 	en->sysctl_max_orphans = EDU_MAX_ORPHANS_DEFAULT;
+	en->sysctl_orphan_retries = 0;	/* tcp_sk_init()'s */
 }
 
 int edu_sysctl_init_net(struct net *net, struct edu_net *en)
@@ -133,6 +142,7 @@ int edu_sysctl_init_net(struct net *net, struct edu_net *en)
 		&en->sysctl_rto_min_ms,
 		&en->sysctl_retries2,
 		&en->sysctl_max_orphans,
+		&en->sysctl_orphan_retries,
 	};
 	struct ctl_table *table;
 	int i;

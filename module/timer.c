@@ -6,11 +6,16 @@
  *
  *   SYN_SENT         the SYN goes again (connect.c, edu_connect_timeout());
  *   data in flight   the oldest unacknowledged segment goes again, the RTO
- *                    doubles, and after retries2 tries (EDU_ORPHAN_RETRIES
+ *                    doubles, and after retries2 tries (orphan_retries
  *                    for an orphan) the connection fails with ETIMEDOUT;
  *   window closed    nothing in flight, data waiting: a zero-window probe,
  *                    with the same backoff, so a lost window update cannot
  *                    deadlock the connection.
+ *
+ * An orphan (closed by its process) is not kept forever: its timer ends it
+ * when its namespace holds too many orphans, and a zero-window orphan
+ * whose peer answers every probe dies once the backoff has taken the RTO
+ * to EDU_RTO_MAX, as tcp_probe_timer() does it.
  *
  * The RTO follows RFC 6298 with Linux's bounds: no less than rto_min_ms
  * (200 ms), no more than 120 s, 1 s before the first measurement.
@@ -38,6 +43,8 @@ void edu_rtx_timer_backoff(struct sock *sk)
 	struct edu_sock *es = edu_sk(sk);
 
 	es->rto = min(es->rto << 1, (unsigned long)EDU_RTO_MAX);
+	if (es->backoff < U8_MAX)
+		es->backoff++;
 	edu_rtx_timer_arm(sk);
 }
 
@@ -58,14 +65,27 @@ void edu_rtt_sample(struct sock *sk, unsigned long rtt)
 	/* RTO = SRTT + 4 * RTTVAR, within Linux's bounds */
 	es->rto = clamp_t(unsigned long, (es->srtt8 >> 3) + es->rttvar4,
 			  edu_rto_min(sk), EDU_RTO_MAX);
+	/* RFC 6298: only a valid measurement resets the backoff. */
+	es->backoff = 0;
 }
 
-static int edu_retries(const struct sock *sk)
+static int edu_retries2(const struct sock *sk)
 {
-	int retries = READ_ONCE(edu_pernet(sock_net(sk))->sysctl_retries2);
+	return READ_ONCE(edu_pernet(sock_net(sk))->sysctl_retries2);
+}
 
-	if (sock_flag(sk, SOCK_DEAD))
-		retries = min(retries, EDU_ORPHAN_RETRIES);
+/*
+ * The retries an orphan gets (tcp_orphan_retries()): orphan_retries, or
+ * when that is 0 and the RTO is still short of EDU_RTO_MAX (@alive),
+ * EDU_ORPHAN_RETRIES, more than 100 s at a 200 ms RTO.  (Linux gives up
+ * at once after an ICMP error too; EDUTCP keeps no soft errors.)
+ */
+static int edu_orphan_retries(const struct sock *sk, bool alive)
+{
+	int retries = READ_ONCE(edu_pernet(sock_net(sk))->sysctl_orphan_retries);
+
+	if (!retries && alive)
+		retries = EDU_ORPHAN_RETRIES;
 	return retries;
 }
 
@@ -74,14 +94,14 @@ static int edu_retries(const struct sock *sk)
  * TCP_USER_TIMEOUT, when it has waited that long; else after retries2
  * retransmissions (tcp_write_timeout(), retransmits_timed_out()).
  */
-static bool edu_write_timed_out(const struct sock *sk)
+static bool edu_write_timed_out(const struct sock *sk, int retries)
 {
 	const struct edu_sock *es = edu_sk(sk);
 
 	if (es->user_timeout)
 		return time_after_eq(jiffies, es->retrans_stamp +
 				     msecs_to_jiffies(es->user_timeout));
-	return es->retransmits >= edu_retries(sk);
+	return es->retransmits >= retries;
 }
 
 /* Fire no later than TCP_USER_TIMEOUT says (tcp_clamp_rto_to_user_timeout()). */
@@ -98,6 +118,29 @@ static void edu_clamp_to_user_timeout(struct sock *sk)
 			       time_after(end, jiffies) ? end : jiffies + 1);
 }
 
+/* An orphan's RTO has not yet reached its ceiling. */
+static bool edu_orphan_alive(const struct sock *sk)
+{
+	return edu_sk(sk)->rto < EDU_RTO_MAX;
+}
+
+/*
+ * An orphan's timer when its namespace holds too many orphans (the count
+ * doubled @shift times for one that has lost its chances): it ends with
+ * an RST (tcp_out_of_resources()).  Linux also doubles the count for a
+ * peer silent for 2 x TCP_RTO_MAX, and skips the RST after a minute
+ * without sending; EDUTCP does not keep the time of the last send.
+ */
+static bool edu_out_of_resources(struct sock *sk, int shift)
+{
+	if (!edu_too_many_orphans(sk, shift))
+		return false;
+	EDU_INC_STATS(sock_net(sk), EDU_MIB_ABORTONMEMORY);
+	edu_send_active_reset(sk);
+	edu_done(sk);
+	return true;
+}
+
 static void edu_timeout(struct sock *sk)
 {
 	EDU_INC_STATS(sock_net(sk), EDU_MIB_ABORTONTIMEOUT);
@@ -110,13 +153,23 @@ static void edu_timeout(struct sock *sk)
 static void edu_retransmit_timeout(struct sock *sk)
 {
 	struct edu_sock *es = edu_sk(sk);
+	int retries = edu_retries2(sk);
 
 	/* Linux counts every expiry, the last one too (TCPTimeouts). */
 	EDU_INC_STATS(sock_net(sk), EDU_MIB_TIMEOUTS);
 	/* The head has waited since it was sent, an RTO ago. */
 	if (!es->retransmits)
 		es->retrans_stamp = jiffies - es->rto;
-	if (edu_write_timed_out(sk)) {
+	if (sock_flag(sk, SOCK_DEAD)) {
+		/* tcp_write_timeout() for an orphan */
+		bool alive = edu_orphan_alive(sk);
+
+		retries = edu_orphan_retries(sk, alive);
+		if (edu_out_of_resources(sk, !alive &&
+					 es->retransmits >= retries))
+			return;
+	}
+	if (edu_write_timed_out(sk, retries)) {
 		edu_timeout(sk);
 		return;
 	}
@@ -130,21 +183,43 @@ static void edu_retransmit_timeout(struct sock *sk)
 	edu_clamp_to_user_timeout(sk);
 }
 
-/* Nothing in flight, data waiting for a window: probe for one. */
+/*
+ * Nothing in flight, data waiting for a window: probe for one
+ * (tcp_probe_timer()).  Every ACK resets @probes, so that a sender waits
+ * as long as the peer answers (RFC 1122, 4.2.2.17); an orphan is held to
+ * its backoff instead, which answered probes do not reset: once the RTO
+ * has reached EDU_RTO_MAX, orphan_retries backoffs are enough.
+ */
 static void edu_probe_timeout(struct sock *sk)
 {
 	struct edu_sock *es = edu_sk(sk);
+	int max_probes = edu_retries2(sk);
 
 	if (skb_queue_empty(&sk->sk_write_queue))
 		return;
-	if (es->probes >= edu_retries(sk)) {
+	if (sock_flag(sk, SOCK_DEAD)) {
+		bool alive = edu_orphan_alive(sk);
+
+		max_probes = edu_orphan_retries(sk, alive);
+		if (!alive && es->backoff >= max_probes) {
+			edu_timeout(sk);
+			return;
+		}
+		if (edu_out_of_resources(sk, 0))
+			return;
+	}
+	if (es->probes >= max_probes) {
 		edu_timeout(sk);
 		return;
 	}
 	es->probes++;
 	EDU_INC_STATS(sock_net(sk), EDU_MIB_WINPROBE);
 	edu_send_probe(sk);
-	edu_rtx_timer_backoff(sk);
+	/* tcp_send_probe0(): the backoff grows up to retries2, no further. */
+	if (es->backoff < edu_retries2(sk))
+		edu_rtx_timer_backoff(sk);
+	else
+		edu_rtx_timer_arm(sk);
 }
 
 /*
