@@ -186,8 +186,13 @@ topo_down
 t_check "storm: no client reset while a process owns the listener (t=${SECONDS}s)" \
 	"$HELPERS/estab_storm"
 
-# --- (reserved) orphan and TIME_WAIT closes under load -------------------
-# The orphan/TIME_WAIT close step is added here by its own change.
+# --- orphan and TIME_WAIT closes ---------------------------------------------
+# Many connections in TIME_WAIT, then a close with data still unsent to a
+# slow reader (every byte must arrive), an orphan facing a zero window
+# (it must die), orphans counted per namespace: selftests/orphan_limits.sh,
+# on both families with their orphan limits set alike.
+t_check "closes: TIME_WAIT is no orphan, a zero-window orphan dies (t=${SECONDS}s)" \
+	selftests/orphan_limits.sh
 
 # --- 2. fuzzer -------------------------------------------------------------
 

@@ -2,7 +2,7 @@
 /*
  * edu_unsent - a writer that closes with data still unsent, the reader
  * at the other end, and TIME_WAIT connections in bulk: the orphan tests of
- * t_orphan_limits.sh.
+ * orphan_limits.sh (run by t_hostile.sh).
  *
  *	edu_unsent [-4] -l [-r RCVBUF] [-c CHUNK] [-p MS | -n] [-t SECS] ADDR PORT
  *	  Listen on ADDR:PORT (SO_RCVBUF RCVBUF, set before listen() so the
