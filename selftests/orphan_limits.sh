@@ -2,8 +2,9 @@
 # SPDX-License-Identifier: GPL-2.0
 # shellcheck disable=SC2317  # the checks are functions run by t_check
 # selftests/orphan_limits.sh (run by t_hostile.sh) - what limits an
-# orphan (a connection its process has closed), the same on TCP and EDUTCP, with the orphan limits
-# set alike (net.ipv4.tcp_max_orphans, net.edutcp.max_orphans):
+# orphan (a connection its process has closed), the same on TCP and
+# EDUTCP, with the orphan limits set alike (net.ipv4.tcp_max_orphans,
+# net.edutcp.max_orphans):
 #  * TIME_WAIT is no orphan: with max_orphans=16 and 64 connections in
 #    TIME_WAIT, a writer that closes with data still unsent to a slow
 #    reader is not reset (AbortOnMemory stays), and the reader gets every
