@@ -70,6 +70,16 @@ static int edu_memory_get(void *data, u64 *val)
 }
 DEFINE_DEBUGFS_ATTRIBUTE(edu_memory_fops, edu_memory_get, NULL, "%lld\n");
 
+/* Every socket is gone: every page they were charged must be back. */
+static void edu_memory_check(void)
+{
+	u64 pages;
+
+	edu_memory_get(NULL, &pages);
+	WARN(pages, "EDUTCP: %lld pages still charged with no socket left\n",
+	     (s64)pages);
+}
+
 /*
  * /sys/kernel/debug/edutcp/{sockets,requests}: the live object counts, for
  * tests that check nothing is left behind; memory: the pages charged.
@@ -649,6 +659,7 @@ static void __exit edu_exit(void)
 	synchronize_net();
 	edu_netns_exit();
 	edu_wait_for_sockets();
+	edu_memory_check();
 	edu_sysctl_global_exit();
 	edu_tables_exit();
 	proto_unregister(&edu_proto);
