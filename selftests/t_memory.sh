@@ -24,10 +24,10 @@ set -u
 . selftests/net_lib.sh
 
 FILL=$HELPERS/mem_fill
-CONNS=$((200 / T_SLOW))
+CONNS=$((100 / T_SLOW))
 # mem (tcp_mem) for step 2, in pages: min pressure max.
-LOW_MEM="256 512 1024"
-LOW_MAX=1024
+LOW_MEM="128 256 512"
+LOW_MAX=512
 # Above max the kernel still gives each socket its minimum (tcp_wmem[0],
 # tcp_rmem[0]: 4 KiB, two pages with the sk_buff) and one write's worth
 # past a full send buffer (__sk_mem_raise_allocated()); the count in
