@@ -230,6 +230,9 @@ static const char * const edu_mib_names[EDU_MIB_MAX] = {
 	[EDU_MIB_TIMEOUTS]		= "Timeouts",
 	[EDU_MIB_OFOQUEUE]		= "OFOQueue",
 	[EDU_MIB_WINPROBE]		= "WinProbe",
+	[EDU_MIB_RCVQDROP]		= "RcvQDrop",
+	[EDU_MIB_OFODROP]		= "OFODrop",
+	[EDU_MIB_MEMORYPRESSURES]	= "MemoryPressures",
 	[EDU_MIB_SYNCOOKIESFAILED]	= "SyncookiesFailed",
 };
 
