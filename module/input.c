@@ -230,17 +230,14 @@ int edu_rcv(struct sk_buff *skb)
 		sock_put(sk);
 		goto discard;
 	}
-	nf_reset_ct(skb);
-
 	/*
 	 * A segment may wait in the backlog or the socket's queues for as
-	 * long as the reader likes: it holds no conntrack entry and no route
-	 * there (tcp_v4_rcv()'s nf_reset_ct(), and the skb_dst_drop() of
-	 * tcp_add_backlog() and tcp_data_queue()), which would pin the
-	 * entry, and through the route its device, until it is read.
+	 * long as the reader likes: it holds no conntrack entry there
+	 * (tcp_v4_rcv()'s nf_reset_ct()), which would pin the entry until it
+	 * is read.  Its route stays for now: a listener reads it
+	 * (edu_conn_request()); edu_data_rcv() drops it before queuing.
 	 */
 	nf_reset_ct(skb);
-	skb_dst_drop(skb);
 
 	bh_lock_sock_nested(sk);
 	if (!sock_owned_by_user(sk)) {

@@ -703,6 +703,12 @@ void edu_data_rcv(struct sock *sk, struct sk_buff *skb)
 		kfree_skb(skb);		/* a bare ACK */
 		return;
 	}
+	/*
+	 * Queued data may wait as long as the reader likes; its route would
+	 * pin the device it came in on till then (tcp_data_queue() drops it
+	 * too).
+	 */
+	skb_dst_drop(skb);
 	/* After the peer's FIN nothing new can come: only acknowledge. */
 	if (!((1 << sk->sk_state) & EDU_RCV_STATES))
 		goto ack_drop;
