@@ -52,6 +52,10 @@ enum edu_mib_field {
 	EDU_MIB_TIMEOUTS,
 	EDU_MIB_OFOQUEUE,
 	EDU_MIB_WINPROBE,
+	EDU_MIB_CHALLENGEACK,
+	EDU_MIB_SYNCHALLENGE,
+	EDU_MIB_ACKSKIPPEDSEQ,
+	EDU_MIB_ACKSKIPPEDCHALLENGE,
 	EDU_MIB_MAX
 };
 
@@ -75,6 +79,12 @@ struct edu_net {
 	int	sysctl_rto_min_ms;
 	int	sysctl_retries2;
 	int	sysctl_max_orphans;
+	int	sysctl_challenge_ack_limit;
+	int	sysctl_invalid_ratelimit;	/* ms */
+
+	/* RFC 5961 challenge ACKs left this second (input.c), lockless */
+	u32	challenge_timestamp;		/* the second, jiffies / HZ */
+	u32	challenge_count;
 };
 
 extern unsigned int edu_net_id;
@@ -178,6 +188,9 @@ struct edu_sock {
 	u8			dupacks;
 	bool			in_recovery;	/* fast retransmit until... */
 	u32			recover;	/* ...this seq is acknowledged */
+
+	/* jiffies of our last ACK to an invalid segment (input.c) */
+	u32			last_oow_ack_time;
 
 	/* FIN_WAIT2 of an orphan, and TIME_WAIT (close.c). */
 	struct timer_list	close_timer;
@@ -292,7 +305,7 @@ int edu_recvmsg(struct socket *sock, struct msghdr *msg, size_t len,
 int edu_ioctl(struct socket *sock, unsigned int cmd, unsigned long arg);
 bool edu_stream_readable(const struct sock *sk);
 void edu_push(struct sock *sk);
-void edu_ack_rcv(struct sock *sk, struct sk_buff *skb);
+int edu_ack_rcv(struct sock *sk, struct sk_buff *skb);
 void edu_data_rcv(struct sock *sk, struct sk_buff *skb);
 void edu_retransmit_head(struct sock *sk);
 void edu_purge_queues(struct sock *sk);
@@ -345,5 +358,6 @@ int edu_err(struct sk_buff *skb, u32 info);
 int edu_do_rcv(struct sock *sk, struct sk_buff *skb);
 void edu_reset(struct sock *sk);
 void edu_child_rcv(struct sock *child, struct sk_buff *skb);
+void edu_send_challenge_ack(struct sock *sk);
 
 #endif /* _EDU_H */

@@ -142,6 +142,10 @@ static const char * const edu_mib_names[EDU_MIB_MAX] = {
 	[EDU_MIB_OFOQUEUE]		= "OFOQueue",
 	[EDU_MIB_WINPROBE]		= "WinProbe",
 	[EDU_MIB_SYNCOOKIESFAILED]	= "SyncookiesFailed",
+	[EDU_MIB_CHALLENGEACK]		= "ChallengeACK",
+	[EDU_MIB_SYNCHALLENGE]		= "SYNChallenge",
+	[EDU_MIB_ACKSKIPPEDSEQ]		= "ACKSkippedSeq",
+	[EDU_MIB_ACKSKIPPEDCHALLENGE]	= "ACKSkippedChallenge",
 };
 
 static int edu_stats_show(struct seq_file *seq, void *v)
