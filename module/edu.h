@@ -55,6 +55,10 @@ enum edu_mib_field {
 	EDU_MIB_RCVQDROP,
 	EDU_MIB_OFODROP,
 	EDU_MIB_MEMORYPRESSURES,
+	EDU_MIB_CHALLENGEACK,
+	EDU_MIB_SYNCHALLENGE,
+	EDU_MIB_ACKSKIPPEDSEQ,
+	EDU_MIB_ACKSKIPPEDCHALLENGE,
 	EDU_MIB_MAX
 };
 
@@ -83,6 +87,12 @@ struct edu_net {
 
 	/* Orphans of this namespace, against its max_orphans (close.c). */
 	atomic_t	orphans;
+	int	sysctl_challenge_ack_limit;
+	int	sysctl_invalid_ratelimit;	/* ms */
+
+	/* RFC 5961 challenge ACKs left this second (input.c), lockless */
+	u32	challenge_timestamp;		/* the second, jiffies / HZ */
+	u32	challenge_count;
 };
 
 extern unsigned int edu_net_id;
@@ -191,6 +201,9 @@ struct edu_sock {
 	u8			dupacks;
 	bool			in_recovery;	/* fast retransmit until... */
 	u32			recover;	/* ...this seq is acknowledged */
+
+	/* jiffies of our last ACK to an invalid segment (input.c) */
+	u32			last_oow_ack_time;
 
 	/* FIN_WAIT2 of an orphan, and TIME_WAIT (close.c). */
 	struct timer_list	close_timer;
@@ -352,7 +365,7 @@ int edu_recvmsg(struct socket *sock, struct msghdr *msg, size_t len,
 int edu_ioctl(struct socket *sock, unsigned int cmd, unsigned long arg);
 bool edu_stream_readable(const struct sock *sk);
 void edu_push(struct sock *sk);
-void edu_ack_rcv(struct sock *sk, struct sk_buff *skb);
+int edu_ack_rcv(struct sock *sk, struct sk_buff *skb);
 void edu_data_rcv(struct sock *sk, struct sk_buff *skb);
 void edu_retransmit_head(struct sock *sk);
 void edu_purge_queues(struct sock *sk);
@@ -422,5 +435,6 @@ void edu_release_cb(struct sock *sk);
 int edu_do_rcv(struct sock *sk, struct sk_buff *skb);
 void edu_reset(struct sock *sk);
 void edu_deliver(struct sock *sk, struct sk_buff *skb);
+void edu_send_challenge_ack(struct sock *sk);
 
 #endif /* _EDU_H */

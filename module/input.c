@@ -21,14 +21,6 @@
 #include "edu.h"
 #include "trace.h"
 
-static bool edu_seq_acceptable(const struct sock *sk, u32 seq)
-{
-	const struct edu_sock *es = edu_sk(sk);
-
-	return !before(seq, es->rcv_nxt) &&
-	       !after(seq, es->rcv_nxt + max_t(u32, edu_rcv_window(sk), 1));
-}
-
 /*
  * The peer reset the connection (tcp_reset()): the error a process sees
  * depends on how far the connection had got.
@@ -70,33 +62,166 @@ static bool edu_segment_acceptable(const struct sock *sk,
 }
 
 /*
+ * Whether to skip the ACK that answers an invalid segment: one per
+ * invalid_ratelimit per connection at most (__tcp_oow_rate_limited()),
+ * so that two confused ends cannot loop on ACKs and a flood of forged
+ * segments does not make us send as many.  @mib counts what is skipped.
+ * The socket is locked.
+ */
+static bool __edu_oow_rate_limited(struct sock *sk, enum edu_mib_field mib)
+{
+	struct net *net = sock_net(sk);
+	struct edu_sock *es = edu_sk(sk);
+	int ms = READ_ONCE(edu_pernet(net)->sysctl_invalid_ratelimit);
+	u32 limit = msecs_to_jiffies(ms);
+	u32 now = (u32)jiffies;
+
+	if (es->last_oow_ack_time) {
+		s32 elapsed = now - es->last_oow_ack_time;
+
+		if (elapsed >= 0 && (u32)elapsed < limit) {
+			EDU_INC_STATS(net, mib);
+			return true;
+		}
+	}
+	es->last_oow_ack_time = now;
+	return false;
+}
+
+/*
+ * The same for the duplicate ACK that answers a segment outside the window
+ * (tcp_oow_rate_limited()): data without a SYN is never limited, it is no
+ * part of an ACK loop.
+ */
+static bool edu_oow_rate_limited(struct sock *sk, const struct edu_skb_cb *cb,
+				 enum edu_mib_field mib)
+{
+	if (cb->seq != cb->end_seq && !(cb->flags & TCPHDR_SYN))
+		return false;
+	return __edu_oow_rate_limited(sk, mib);
+}
+
+/*
+ * RFC 5961's limit on challenge ACKs, for the whole namespace
+ * (tcp_challenge_ack_allowed()): challenge_ack_limit a second on average,
+ * the number drawn anew each second between half of it and one and a half
+ * times it, so that an attacker cannot count the ACKs the namespace still
+ * owes to learn of other connections (CVE-2016-5696).  INT_MAX, the
+ * default, is no limit.  Lockless, as Linux's: racing CPUs may let a few
+ * more through.
+ */
+static bool edu_challenge_ack_allowed(struct net *net)
+{
+	struct edu_net *en = edu_pernet(net);
+	u32 limit = READ_ONCE(en->sysctl_challenge_ack_limit);
+	u32 now, count;
+
+	if (limit == INT_MAX)
+		return true;
+	now = jiffies / HZ;
+	if (now != READ_ONCE(en->challenge_timestamp)) {
+		WRITE_ONCE(en->challenge_timestamp, now);
+		WRITE_ONCE(en->challenge_count,
+			   ((limit + 1) >> 1) + get_random_u32_below(limit));
+	}
+	count = READ_ONCE(en->challenge_count);
+	if (!count)
+		return false;
+	WRITE_ONCE(en->challenge_count, count - 1);
+	return true;
+}
+
+/*
+ * RFC 5961 7: a challenge ACK, our RCV.NXT at our SND.NXT, answers an RST
+ * or a SYN inside the window, or an ACK no window explains.  A peer that
+ * really sent it learns where it must send its RST; a blind attacker
+ * learns nothing.  Within both limits above (tcp_send_challenge_ack()).
+ */
+void edu_send_challenge_ack(struct sock *sk)
+{
+	struct net *net = sock_net(sk);
+
+	if (__edu_oow_rate_limited(sk, EDU_MIB_ACKSKIPPEDCHALLENGE))
+		return;
+	if (edu_challenge_ack_allowed(net)) {
+		EDU_INC_STATS(net, EDU_MIB_CHALLENGEACK);
+		edu_send_ack(sk);
+	}
+}
+
+/*
+ * RFC 5961 4.2: a SYN on a synchronized connection is answered with a
+ * challenge ACK, never acted on (tcp_validate_incoming(), syn_challenge);
+ * tcp_rcv_established() counts it as an input error too.
+ */
+static void edu_syn_challenge(struct sock *sk)
+{
+	if (sk->sk_state == TCP_ESTABLISHED)
+		EDU_INC_STATS(sock_net(sk), EDU_MIB_INERRS);
+	EDU_INC_STATS(sock_net(sk), EDU_MIB_SYNCHALLENGE);
+	edu_send_challenge_ack(sk);
+}
+
+/*
+ * An RST at RCV.NXT - 1 after the peer's FIN resets, wherever the window
+ * is (tcp_reset_check()): some stacks send the RST that follows their
+ * FIN with the FIN's sequence number.
+ */
+static bool edu_reset_check(const struct sock *sk, const struct edu_skb_cb *cb)
+{
+	return cb->seq == edu_sk(sk)->rcv_nxt - 1 &&
+	       ((1 << sk->sk_state) &
+		(TCPF_CLOSE_WAIT | TCPF_LAST_ACK | TCPF_CLOSING));
+}
+
+/*
  * A segment for a synchronized connection (tcp_rcv_established() and
- * tcp_rcv_state_process(), reduced): RST, SYN, then the ACK field, then
- * payload and FIN (stream.c and close.c).  Consumes @skb.
+ * tcp_rcv_state_process(), reduced): the sequence number, RST, SYN (as
+ * tcp_validate_incoming() checks them), then the ACK field, then payload
+ * and FIN (stream.c and close.c).  Consumes @skb.
  */
 static int edu_estab_rcv(struct sock *sk, struct sk_buff *skb)
 {
 	struct edu_skb_cb *cb = EDU_SKB_CB(skb);
 	struct edu_sock *es = edu_sk(sk);
 
-	if (cb->flags & TCPHDR_RST) {
-		/* RFC 5961: only an RST inside the window resets. */
-		if (edu_seq_acceptable(sk, cb->seq))
-			edu_reset(sk);
+	if (!(cb->flags & (TCPHDR_ACK | TCPHDR_RST | TCPHDR_SYN)))
+		goto drop;
+	if (!edu_segment_acceptable(sk, cb)) {
+		/*
+		 * Old or beyond the window: say where we are (a dup ACK),
+		 * not too often; a SYN gets a challenge ACK; an RST is
+		 * dropped unanswered (RFC 9293 3.10.7.4).
+		 */
+		if (cb->flags & TCPHDR_RST) {
+			if (edu_reset_check(sk, cb))
+				edu_reset(sk);
+		} else if (cb->flags & TCPHDR_SYN) {
+			edu_syn_challenge(sk);
+		} else if (!edu_oow_rate_limited(sk, cb,
+						 EDU_MIB_ACKSKIPPEDSEQ)) {
+			edu_send_ack(sk);
+		}
 		goto drop;
 	}
-	if (!edu_segment_acceptable(sk, cb)) {
-		/* Old or beyond the window: say where we are (a dup ACK). */
-		edu_send_ack(sk);
+	if (cb->flags & TCPHDR_RST) {
+		/*
+		 * RFC 5961 3.2: only an RST at exactly RCV.NXT resets.  One
+		 * elsewhere in the window may be a blind attacker's guess:
+		 * it gets a challenge ACK, to which the true peer answers
+		 * with an RST at RCV.NXT.  TIME_WAIT answers nothing
+		 * (tcp_timewait_state_process()).
+		 */
+		if (cb->seq == es->rcv_nxt || edu_reset_check(sk, cb))
+			edu_reset(sk);
+		else if (sk->sk_state != TCP_TIME_WAIT)
+			edu_send_challenge_ack(sk);
 		goto drop;
 	}
 	if (cb->flags & TCPHDR_SYN) {
-		/* A SYN inside a connection gets a challenge ACK (RFC 5961). */
-		edu_send_ack(sk);
+		edu_syn_challenge(sk);
 		goto drop;
 	}
-	if (!(cb->flags & TCPHDR_ACK))
-		goto drop;
 
 	if (sk->sk_state == TCP_TIME_WAIT) {
 		/* Only a retransmitted FIN comes now: ACK it again. */
@@ -108,7 +233,9 @@ static int edu_estab_rcv(struct sock *sk, struct sk_buff *skb)
 	/* The peer is alive: keepalive starts over (tcp_ack()). */
 	es->rcv_tstamp = jiffies;
 	es->ka_probes = 0;
-	edu_ack_rcv(sk, skb);
+	/* An ACK of what we never sent, or too old: drop it, payload too. */
+	if (edu_ack_rcv(sk, skb) < 0)
+		goto drop;
 	if (sk->sk_state == TCP_CLOSE)
 		goto drop;
 

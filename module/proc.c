@@ -234,6 +234,10 @@ static const char * const edu_mib_names[EDU_MIB_MAX] = {
 	[EDU_MIB_OFODROP]		= "OFODrop",
 	[EDU_MIB_MEMORYPRESSURES]	= "MemoryPressures",
 	[EDU_MIB_SYNCOOKIESFAILED]	= "SyncookiesFailed",
+	[EDU_MIB_CHALLENGEACK]		= "ChallengeACK",
+	[EDU_MIB_SYNCHALLENGE]		= "SYNChallenge",
+	[EDU_MIB_ACKSKIPPEDSEQ]		= "ACKSkippedSeq",
+	[EDU_MIB_ACKSKIPPEDCHALLENGE]	= "ACKSkippedChallenge",
 };
 
 static int edu_stats_show(struct seq_file *seq, void *v)

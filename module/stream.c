@@ -498,9 +498,10 @@ static void edu_clean_write_queue(struct sock *sk)
  * The ACK field and window of a segment on a synchronized connection
  * (tcp_ack(), reduced): new data acknowledged frees the queue and times
  * the RTT; three duplicate ACKs retransmit at once (fast retransmit), and
- * while recovering each partial ACK retransmits the next hole.
+ * while recovering each partial ACK retransmits the next hole.  Returns
+ * 0, or -1 when the whole segment, payload too, must be dropped.
  */
-void edu_ack_rcv(struct sock *sk, struct sk_buff *skb)
+int edu_ack_rcv(struct sock *sk, struct sk_buff *skb)
 {
 	const struct edu_skb_cb *cb = EDU_SKB_CB(skb);
 	struct edu_sock *es = edu_sk(sk);
@@ -508,12 +509,33 @@ void edu_ack_rcv(struct sock *sk, struct sk_buff *skb)
 	u32 ack = cb->ack_seq;
 	bool dup;
 
-	if (after(ack, es->snd_nxt)) {
-		edu_send_ack(sk);	/* acknowledges what we never sent */
-		return;
+	if (before(ack, es->snd_una)) {
+		/*
+		 * RFC 5961 5.2: an ACK older than the largest window the
+		 * peer offered, or than all it ever acknowledged, is no late
+		 * duplicate but a blind guess at our sequence numbers:
+		 * challenge it and drop the segment.  A younger one is old
+		 * news; its payload is taken.
+		 */
+		u32 acked = es->snd_una - es->iss - 1;
+
+		if (before(ack, es->snd_una - min(es->max_window, acked))) {
+			edu_send_challenge_ack(sk);
+			return -1;
+		}
+		return 0;
 	}
-	if (before(ack, es->snd_una))
-		return;			/* old news */
+	if (after(ack, es->snd_nxt)) {
+		/*
+		 * It acknowledges what we never sent (RFC 9293 3.10.7.4):
+		 * dropped, silently in ESTABLISHED (tcp_rcv_established()),
+		 * with a challenge ACK in the other states
+		 * (tcp_rcv_state_process()).
+		 */
+		if (sk->sk_state != TCP_ESTABLISHED)
+			edu_send_challenge_ack(sk);
+		return -1;
+	}
 
 	/* RFC 9293: take the window from the newest segment only. */
 	dup = ack == es->snd_una && wnd == es->snd_wnd &&
@@ -556,6 +578,7 @@ void edu_ack_rcv(struct sock *sk, struct sk_buff *skb)
 		edu_retransmit_head(sk);
 	}
 	edu_push(sk);
+	return 0;
 }
 
 /* ---- receiving ----------------------------------------------------------- */

@@ -15,6 +15,7 @@
 static int edu_one_day_secs = 24 * 3600;
 static int edu_rto_max_ms = TCP_RTO_MAX * 1000 / HZ;
 static int edu_max_retries = 255;
+static int edu_one_day_ms = 24 * 3600 * 1000;
 
 /* .data is filled in per namespace by edu_sysctl_init_net(). */
 static struct ctl_table edu_sysctl_template[] = {
@@ -106,6 +107,22 @@ static struct ctl_table edu_sysctl_template[] = {
 		.extra1		= SYSCTL_ZERO,
 		.extra2		= &edu_max_retries,
 	},
+	{
+		.procname	= "challenge_ack_limit",
+		.maxlen		= sizeof(int),
+		.mode		= 0644,
+		.proc_handler	= proc_dointvec_minmax,
+		.extra1		= SYSCTL_ZERO,
+		.extra2		= SYSCTL_INT_MAX,
+	},
+	{
+		.procname	= "invalid_ratelimit",
+		.maxlen		= sizeof(int),
+		.mode		= 0644,
+		.proc_handler	= proc_dointvec_minmax,
+		.extra1		= SYSCTL_ZERO,
+		.extra2		= &edu_one_day_ms,
+	},
 	{ }
 };
 
@@ -114,6 +131,8 @@ static struct ctl_table edu_sysctl_template[] = {
  * max_syn_backlog is copied from the namespace's own tcp_max_syn_backlog,
  * which Linux sizes from its established-hash table.  Linux sizes
  * tcp_max_orphans from memory; EDUTCP's max_orphans is a fixed 4096.
+ * challenge_ack_limit is INT_MAX, no limit, as Linux 6.1 has it
+ * (tcp_sk_init()); invalid_ratelimit is Linux's HZ / 2, in milliseconds.
  */
 void edu_sysctl_defaults(struct net *net, struct edu_net *en)
 {
@@ -128,6 +147,8 @@ void edu_sysctl_defaults(struct net *net, struct edu_net *en)
 	en->sysctl_retries2 = TCP_RETR2;
 	en->sysctl_max_orphans = EDU_MAX_ORPHANS_DEFAULT;
 	en->sysctl_orphan_retries = 0;	/* tcp_sk_init()'s */
+	en->sysctl_challenge_ack_limit = INT_MAX;
+	en->sysctl_invalid_ratelimit = jiffies_to_msecs(HZ / 2);
 }
 
 /*
@@ -187,6 +208,8 @@ int edu_sysctl_init_net(struct net *net, struct edu_net *en)
 		&en->sysctl_retries2,
 		&en->sysctl_max_orphans,
 		&en->sysctl_orphan_retries,
+		&en->sysctl_challenge_ack_limit,
+		&en->sysctl_invalid_ratelimit,
 	};
 	struct ctl_table *table;
 	int i;

@@ -195,7 +195,7 @@ snmp_value() {
 #   AbortOnOverflow TcpExt EmbryonicRsts    (tcp_check_req(), listen_overflow
 #                                            falling through to embryonic_reset)
 #   AbortOn*, FastRetrans, Timeouts, OFOQueue, WinProbe, RcvQDrop, OFODrop,
-#   MemoryPressures: TcpExt TCP<name>
+#   MemoryPressures, ChallengeACK, SYNChallenge, ACKSkipped*: TcpExt TCP<name>
 # and TcpExt for the listen/cookie counters, Tcp (/proc/net/snmp) otherwise.
 # Prints -1 when the counter does not exist, so a check on it fails.
 counter() {
@@ -208,7 +208,8 @@ counter() {
 		SynQueueDrops) name=TCPReqQFullDrop ;;
 		SynAckRetrans) name=TCPSynRetrans ;;
 		AbortOnOverflow) name=EmbryonicRsts ;;
-		AbortOn*|FastRetrans|Timeouts|OFOQueue|WinProbe|RcvQDrop|OFODrop|MemoryPressures)
+		AbortOn*|FastRetrans|Timeouts|OFOQueue|WinProbe|RcvQDrop|OFODrop|\
+		MemoryPressures|ChallengeACK|SYNChallenge|ACKSkipped*)
 			name=TCP$name ;;
 		esac
 		case $name in
