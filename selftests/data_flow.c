@@ -155,17 +155,10 @@ static int drain(int fd, unsigned int seed, size_t off, size_t len)
 static int core_sysctl(const char *name)
 {
 	char path[64];
-	FILE *f;
-	int v = -1;
+	int v;
 
 	snprintf(path, sizeof(path), "/proc/sys/net/core/%s", name);
-	f = fopen(path, "r");
-	if (f) {
-		if (fscanf(f, "%d", &v) != 1)
-			v = -1;
-		fclose(f);
-	}
-	return v;
+	return edu_read_int(path, &v) ? -1 : v;
 }
 
 /*

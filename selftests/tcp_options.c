@@ -32,17 +32,10 @@
 static int sysctl_int(const char *name)
 {
 	char path[128];
-	int v = -1;
-	FILE *f;
+	int v;
 
 	snprintf(path, sizeof(path), "/proc/sys/net/ipv4/%s", name);
-	f = fopen(path, "r");
-	if (f) {
-		if (fscanf(f, "%d", &v) != 1)
-			v = -1;
-		fclose(f);
-	}
-	return v;
+	return edu_read_int(path, &v) ? -1 : v;
 }
 
 static int tcp_get(int fd, int opt)
