@@ -29,7 +29,7 @@
 #     and later tests need it).
 #
 # Sizes: EDU_HOSTILE_SCALE (default 1) multiplies the floods (100000 SYNs
-# with cookies, 50000 without) and the fuzzing time (2 x 20 s), for "make
+# with cookies, 50000 without) and the fuzzing time (2 x 30 s), for "make
 # bench"; on the debug kernel all three are divided by T_SLOW.  The
 # script takes about 3 minutes on the stock kernel.
 cd "$(dirname "$0")/.." || exit 1
@@ -52,7 +52,7 @@ DIAL_MS=$((1000 * T_SLOW))
 SPOOF0=10.99.128.0/18
 SPOOF1=10.99.192.0/18
 FUZZ=$HELPERS/edu_fuzz
-FUZZ_SECS=$((20 * SCALE / T_SLOW))
+FUZZ_SECS=$((30 * SCALE / T_SLOW))
 [ "$FUZZ_SECS" -ge 10 ] || FUZZ_SECS=10
 FUZZ_SEED=1
 NS_F=
