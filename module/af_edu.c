@@ -243,6 +243,13 @@ void edu_set_state(struct sock *sk, int state)
 	/* A listener leaves the listen table as it stops (inet_unhash()). */
 	if (old == TCP_LISTEN && state != TCP_LISTEN)
 		edu_unhash_listen(sk);
+	/*
+	 * Keepalive is for a connection: a timer left pending would hold the
+	 * socket for TCP_KEEPIDLE after its end (Linux's timewait socket has
+	 * none either).
+	 */
+	if (state == TCP_CLOSE || state == TCP_TIME_WAIT)
+		sk_stop_timer(sk, &edu_sk(sk)->ka_timer);
 	switch (state) {
 	case TCP_ESTABLISHED:
 		if (old != TCP_ESTABLISHED)
@@ -280,7 +287,6 @@ void edu_done(struct sock *sk)
 	edu_set_state(sk, TCP_CLOSE);
 	sk_stop_timer(sk, &edu_sk(sk)->rtx_timer);
 	sk_stop_timer(sk, &edu_sk(sk)->close_timer);
-	sk_stop_timer(sk, &edu_sk(sk)->ka_timer);
 	WRITE_ONCE(sk->sk_shutdown, SHUTDOWN_MASK);
 	if (!sock_flag(sk, SOCK_DEAD))
 		sk->sk_state_change(sk);
@@ -319,7 +325,6 @@ int edu_disconnect(struct sock *sk)
 	}
 	sk_stop_timer(sk, &edu_sk(sk)->rtx_timer);
 	sk_stop_timer(sk, &edu_sk(sk)->close_timer);
-	sk_stop_timer(sk, &edu_sk(sk)->ka_timer);
 	edu_purge_queues(sk);
 	sk->sk_dport = 0;
 	sk->sk_daddr = 0;

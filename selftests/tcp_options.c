@@ -282,6 +282,56 @@ TEST_F_TIMEOUT(opts, keepalive_dead_peer, 90)
 	EXPECT_EQ(ETIMEDOUT, edu_so_error(c));
 }
 
+/*
+ * Sockets of the family still allocated: TCP's "alloc" in
+ * /proc/net/sockstat, EDUTCP's count in debugfs.
+ */
+static int sockets_alive(const struct edu_family *f)
+{
+	char line[256];
+	FILE *fp;
+	int n = -1;
+
+	if (f->edu)
+		return edu_read_int("/sys/kernel/debug/edutcp/sockets", &n) ?
+		       -1 : n;
+	fp = fopen("/proc/net/sockstat", "r");
+	if (!fp)
+		return -1;
+	while (fgets(line, sizeof(line), fp))
+		if (sscanf(line, "TCP: inuse %*d orphan %*d tw %*d alloc %d",
+			   &n) == 1)
+			break;
+	fclose(fp);
+	return n;
+}
+
+/*
+ * A connection closed before its handshake ended, keepalive on: its
+ * keepalive timer must not keep the socket alive for TCP_KEEPIDLE.
+ */
+TEST_F(opts, keepalive_close_in_syn_sent)
+{
+	int before, now, c;
+	long end;
+
+	ASSERT_EQ(0, private_netns());
+	ASSERT_EQ(0, kill_loopback());
+	before = sockets_alive(&variant->f);
+	ASSERT_LE(0, before);
+	c = edu_socket(&variant->f, SOCK_NONBLOCK);
+	ASSERT_LE(0, c);
+	ASSERT_EQ(-EINPROGRESS, edu_connect(&variant->f, c, "127.0.0.1", 9));
+	ASSERT_EQ(0, tcp_set(c, TCP_KEEPIDLE, 3600));
+	ASSERT_EQ(0, edu_setint(c, SOL_SOCKET, SO_KEEPALIVE, 1));
+	close(c);
+	end = edu_now_ms() + EDU_IO_MS;
+	while ((now = sockets_alive(&variant->f)) > before &&
+	       edu_now_ms() < end)
+		edu_msleep(10);
+	EXPECT_EQ(before, now);
+}
+
 /* TCP_USER_TIMEOUT: unacknowledged data gives up after that long. */
 TEST_F_TIMEOUT(opts, user_timeout, 90)
 {
