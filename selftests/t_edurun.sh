@@ -61,6 +61,10 @@ start() {
 	PIDS+=("$!")
 }
 
+# no_servers: nginx (its workers leave after their master) and redis are
+# all gone, and with them their sockets.
+no_servers() { ! pgrep -x nginx > /dev/null && ! pgrep -x redis-server > /dev/null; }
+
 stop_all() {
 	local p
 	for p in "${PIDS[@]}"; do
@@ -68,6 +72,7 @@ stop_all() {
 		wait "$p" 2>/dev/null
 	done
 	PIDS=()
+	wait_until $((20 * T_SLOW)) no_servers
 }
 trap 'stop_all; net_cleanup' EXIT
 
@@ -231,4 +236,5 @@ fi
 for fam in $FAMILIES; do
 	edurun_body "$fam"
 done
+t_check "no server process is left behind" no_servers
 t_done
