@@ -63,3 +63,14 @@ module_loaded() { grep -q '^af_edu ' /proc/modules; }
 edu_load() { insmod "$EDU_KO" "$@"; }
 
 edu_unload() { rmmod af_edu; }
+
+# no_edu_sockets: debugfs counts no socket and no request. Every socket,
+# a TIME_WAIT one included, holds a reference on the module, so rmmod
+# fails with EBUSY until the last one is gone.
+no_edu_sockets() {
+	[ "$(count_of sockets)" = 0 ] && [ "$(count_of requests)" = 0 ]
+}
+
+# wait_edu_idle: wait for earlier tests' sockets to go; TIME_WAIT lasts
+# tw_timeout (60 s) in the initial namespace.
+wait_edu_idle() { wait_until $((70 * T_SLOW)) no_edu_sockets; }

@@ -140,7 +140,9 @@ heading() {
 no_module() {
 	local rc=0
 	if module_loaded; then
-		# A test before may still be closing sockets: give it a moment.
+		# A test before may have left TIME_WAIT sockets, which hold
+		# the module until tw_timeout.
+		wait_edu_idle || { echo "sockets left: $(count_of sockets)"; return 1; }
 		wait_until 5 edu_unload 2>/dev/null ||
 			{ echo "rmmod af_edu failed: something still holds it"; return 1; }
 	fi

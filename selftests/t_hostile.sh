@@ -241,9 +241,7 @@ NS_F=
 
 # --- 3. nothing left, and the module comes and goes -------------------------
 
-# Other tests' TIME_WAIT sockets in the initial namespace may still be
-# there; they last tw_timeout (60 s).
-wait_until $((70 * T_SLOW)) eval '[ "$(count_of sockets)" = 0 ] && [ "$(count_of requests)" = 0 ]'
+wait_edu_idle
 t_check "no EDUTCP socket left (debugfs sockets 0, t=${SECONDS}s)" expect_eq "$(count_of sockets)" 0
 t_check "no request left (debugfs requests 0)" expect_eq "$(count_of requests)" 0
 if [ "$(count_of sockets)" != 0 ]; then
