@@ -89,6 +89,18 @@ static inline struct sockaddr_in fam_addr(const struct edu_family *f,
 /* How long a loopback handshake may take under TCG before we give up. */
 #define EDU_HANDSHAKE_MS	2000
 
+#ifdef _GNU_SOURCE
+/* "ECONNRESET" for ECONNRESET: the helpers print errnos by name, the way
+ * the tests match them.  strerrorname_np() is a GNU extension.
+ */
+static inline const char *edu_errname(int err)
+{
+	const char *s = err ? strerrorname_np(err) : NULL;
+
+	return s ? s : "E?";
+}
+#endif
+
 static inline long edu_now_ms(void)
 {
 	struct timespec ts;

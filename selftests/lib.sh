@@ -32,6 +32,9 @@ t_check() {
 	t_n=$((t_n + 1))
 	out=$("$@" 2>&1) && rc=0 || rc=$?
 	[ -n "$out" ] && printf '%s\n' "$out" | sed 's/^/# /'
+	# EDU_TIMES=1: the script's clock at each check, to see where a
+	# slow script spends its time.
+	[ -z "${EDU_TIMES:-}" ] || echo "# t=${SECONDS}s"
 	if [ "$rc" -eq 0 ]; then
 		echo "ok $t_n $desc"
 	else

@@ -58,13 +58,6 @@ static void usage(void)
 	exit(2);
 }
 
-static const char *errname(int err)
-{
-	const char *s = strerrorname_np(err);
-
-	return s ? s : "E?";
-}
-
 static int local_port(int fd)
 {
 	struct sockaddr_in a;
@@ -86,7 +79,7 @@ static void report(int i)
 		       edu_now_msf() - t_start);
 	else
 		printf("conn %d port %d: %s %.0f ms\n", i, c->port,
-		       errname(c->err), edu_now_msf() - t_start);
+		       edu_errname(c->err), edu_now_msf() - t_start);
 }
 
 static void summary(const char *what)
@@ -212,7 +205,7 @@ static void read_all(void)
 			alive++;
 		} else {
 			printf("recv %d port %d: %s\n", i, c->port,
-			       errname(errno));
+			       edu_errname(errno));
 			if (errno == ECONNRESET)
 				reset++;
 			else
@@ -271,7 +264,7 @@ int main(int argc, char **argv)
 		conns[i].fd = socket(fam_af(&fam), SOCK_STREAM |
 				     (blocking ? 0 : SOCK_NONBLOCK), 0);
 		if (conns[i].fd < 0) {
-			printf("error socket: %s\n", errname(errno));
+			printf("error socket: %s\n", edu_errname(errno));
 			perror("socket");
 			return 2;
 		}

@@ -39,13 +39,6 @@ static void usage(void)
 	exit(2);
 }
 
-static const char *errname(int err)
-{
-	const char *s = strerrorname_np(err);
-
-	return s ? s : "E?";
-}
-
 int main(int argc, char **argv)
 {
 	struct edu_family fam = { .edu = 1 };
@@ -81,11 +74,11 @@ int main(int argc, char **argv)
 	addr = fam_addr(&fam, argv[optind], atoi(argv[optind + 1]));
 	fd = socket(fam_af(&fam), SOCK_STREAM, 0);
 	if (fd < 0) {
-		printf("error socket: %s\n", errname(errno));
+		printf("error socket: %s\n", edu_errname(errno));
 		return 1;
 	}
 	if (connect(fd, (struct sockaddr *)&addr, sizeof(addr))) {
-		printf("error connect: %s\n", errname(errno));
+		printf("error connect: %s\n", edu_errname(errno));
 		return 1;
 	}
 	getsockname(fd, (struct sockaddr *)&me, &len);
@@ -96,7 +89,7 @@ int main(int argc, char **argv)
 
 		free(buf);
 		if (n < 0) {
-			printf("error send: %s\n", errname(-n));
+			printf("error send: %s\n", edu_errname(-n));
 			return 1;
 		}
 		printf("sent %d\n", nsend);
@@ -108,7 +101,7 @@ int main(int argc, char **argv)
 		return 0;
 	}
 	if (setsockopt(fd, SOL_SOCKET, SO_LINGER, &lg, sizeof(lg))) {
-		printf("error setsockopt: %s\n", errname(errno));
+		printf("error setsockopt: %s\n", edu_errname(errno));
 		return 1;
 	}
 	close(fd);

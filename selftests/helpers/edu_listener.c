@@ -53,13 +53,6 @@ static double now_s(void)
 	return ts.tv_sec + ts.tv_nsec / 1e9;
 }
 
-static const char *errname(int err)
-{
-	const char *s = strerrorname_np(err);
-
-	return s ? s : "E?";
-}
-
 /* Returns false when the queue was empty (said only when asked for one). */
 static bool accept_one(int lfd, bool asked)
 {
@@ -70,7 +63,7 @@ static bool accept_one(int lfd, bool asked)
 			if (asked)
 				printf("accept-empty\n");
 		} else {
-			printf("accept-error %s\n", errname(errno));
+			printf("accept-error %s\n", edu_errname(errno));
 		}
 		return false;
 	}
@@ -125,18 +118,18 @@ int main(int argc, char **argv)
 	addr = fam_addr(&fam, argv[optind], atoi(argv[optind + 1]));
 	lfd = socket(fam_af(&fam), SOCK_STREAM | SOCK_NONBLOCK, 0);
 	if (lfd < 0) {
-		printf("error socket: %s\n", errname(errno));
+		printf("error socket: %s\n", edu_errname(errno));
 		perror("socket");
 		return 1;
 	}
 	setsockopt(lfd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
 	if (bind(lfd, (struct sockaddr *)&addr, sizeof(addr))) {
-		printf("error bind: %s\n", errname(errno));
+		printf("error bind: %s\n", edu_errname(errno));
 		perror("bind");
 		return 1;
 	}
 	if (listen(lfd, backlog)) {
-		printf("error listen: %s\n", errname(errno));
+		printf("error listen: %s\n", edu_errname(errno));
 		perror("listen");
 		return 1;
 	}

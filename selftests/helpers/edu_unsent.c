@@ -56,16 +56,9 @@ static void usage(void)
 	exit(2);
 }
 
-static const char *errname(int err)
-{
-	const char *s = strerrorname_np(err);
-
-	return s ? s : "E?";
-}
-
 static int fail(const char *what, int err)
 {
-	printf("error %s: %s\n", what, errname(err));
+	printf("error %s: %s\n", what, edu_errname(err));
 	return 1;
 }
 
@@ -82,7 +75,7 @@ static int slow_read(int fd, int chunk, int ms)
 		edu_msleep(ms);
 		n = recv(fd, buf, chunk, 0);
 		if (n < 0) {
-			printf("error %s %zu\n", errname(errno), got);
+			printf("error %s %zu\n", edu_errname(errno), got);
 			return 1;
 		}
 		if (!n)

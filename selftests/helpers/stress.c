@@ -147,13 +147,6 @@ static void usage(void)
 	exit(2);
 }
 
-static const char *errname(int err)
-{
-	const char *s = err ? strerrorname_np(err) : NULL;
-
-	return s ? s : "E?";
-}
-
 /* Atomic: the acceptor threads share the server's slot. */
 static void count_err(struct slot *s, enum step step, int err)
 {
@@ -462,7 +455,7 @@ static void *manager_thread(void *arg)
 				return NULL;
 			if (tries > 2000) {
 				fprintf(stderr, "stress: cannot listen again: %s\n",
-					errname(-fd));
+					edu_errname(-fd));
 				count_err(&server, S_LISTEN, EBUSY);
 				return NULL;
 			}
@@ -508,7 +501,7 @@ static long print_errs(const struct slot *total, enum step step)
 		if (!total->err[step][e])
 			continue;
 		n += total->err[step][e];
-		printf(" %s=%ld%s", errname(e), total->err[step][e],
+		printf(" %s=%ld%s", edu_errname(e), total->err[step][e],
 		       expected(step, e) ? "" : "(unexpected)");
 		if (!expected(step, e))
 			bad += total->err[step][e];
@@ -624,7 +617,7 @@ int main(int argc, char **argv)
 
 	lfd = open_listener();
 	if (lfd < 0) {
-		printf("stress: listener: %s\n", errname(-lfd));
+		printf("stress: listener: %s\n", edu_errname(-lfd));
 		return 1;
 	}
 
