@@ -531,6 +531,27 @@ drop:
 }
 
 /*
+ * RFC 793's first check, on the sequence number, for a request: is the
+ * segment in the window our SYN-ACK offered (tcp_in_window() as
+ * tcp_check_req() uses it)?  Not only ISN + 1: a client whose first data
+ * was lost answers a retransmitted SYN-ACK with an ACK at its SND.NXT,
+ * ahead of ISN + 1, and that ACK completes the handshake; the data comes
+ * again by retransmission.  Ignoring it would leave the connection to wait
+ * for that retransmission, and under load the request could expire first.
+ */
+static bool edu_req_in_window(const struct edu_request *req,
+			      const struct edu_skb_cb *cb)
+{
+	u32 s_win = req->rcv_isn + 1, e_win = s_win + req->window;
+
+	if (cb->seq == s_win)
+		return true;
+	if (after(cb->end_seq, s_win) && before(cb->seq, e_win))
+		return true;
+	return cb->seq == e_win && cb->seq == cb->end_seq;
+}
+
+/*
  * The final ACK of a handshake found its request (tcp_check_req()).
  * Consumes nothing; the caller frees @skb.
  */
@@ -553,7 +574,7 @@ static void edu_check_req(struct sock *sk, struct edu_request *req,
 		edu_send_reset(net, skb);
 		return;
 	}
-	if (cb->seq != req->rcv_isn + 1)
+	if (!edu_req_in_window(req, cb))
 		return;		/* out of window */
 	if (cb->flags & (TCPHDR_RST | TCPHDR_SYN)) {
 		/*
