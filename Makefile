@@ -19,7 +19,7 @@ TEST_PROGS  := $(patsubst selftests/%.c,$(BUILD)/selftests/%,$(wildcard selftest
 TEST_HDRS   := $(wildcard selftests/*.h) $(TOOLS)/kselftest_harness.h
 
 .PHONY: all module userspace selftests check demo vm bench bench-chart lint \
-	install clean deps debug-kernel check-debug
+	install clean deps debug-kernel check-debug lab
 
 all: module userspace selftests
 
@@ -67,6 +67,16 @@ demo: deps
 
 vm: module
 	scripts/vm
+
+# make lab: the list; make lab L=NAME: docs/labs/NAME.sh in the VM, its
+# output and pictures in build/labs/NAME/.
+lab:
+ifeq ($(L),)
+	@scripts/lab
+else
+	$(MAKE) deps all
+	scripts/vm scripts/lab $(L)
+endif
 
 bench: deps
 	$(MAKE) all

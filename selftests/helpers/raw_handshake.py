@@ -19,6 +19,7 @@ import struct
 import sys
 import time
 
+sys.dont_write_bytecode = True   # the repository stays clean
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from raw_syn import csum  # noqa: E402
 
