@@ -18,8 +18,8 @@ USER_PROGS  := $(patsubst userspace/%.c,$(BUILD)/bin/%,$(wildcard userspace/*.c)
 TEST_PROGS  := $(patsubst selftests/%.c,$(BUILD)/selftests/%,$(wildcard selftests/*.c selftests/helpers/*.c))
 TEST_HDRS   := $(wildcard selftests/*.h) $(TOOLS)/kselftest_harness.h
 
-.PHONY: all module userspace selftests check demo vm bench bench-chart lint \
-	install clean deps debug-kernel check-debug
+.PHONY: all module userspace selftests check check-two demo vm bench bench-chart \
+	lint install clean deps debug-kernel check-debug
 
 all: module userspace selftests
 
@@ -60,6 +60,12 @@ check: deps
 	$(MAKE) all
 	$(MAKE) lint
 	scripts/vm selftests/run.sh
+	scripts/vm-pair selftests/two_machines.sh
+
+# EDUTCP between two kernels: two VMs joined by a virtual cable (about two
+# minutes).  Not on the debug kernel: it has no network card driver.
+check-two: all
+	scripts/vm-pair selftests/two_machines.sh
 
 demo: deps
 	$(MAKE) all
