@@ -63,7 +63,7 @@ check: deps
 	scripts/vm-pair selftests/two_machines.sh
 
 # EDUTCP between two kernels: two VMs joined by a virtual cable (about two
-# minutes).  Not on the debug kernel: it has no network card driver.
+# minutes, on the stock kernel only).
 check-two: all
 	scripts/vm-pair selftests/two_machines.sh
 
