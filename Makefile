@@ -18,8 +18,8 @@ USER_PROGS  := $(patsubst userspace/%.c,$(BUILD)/bin/%,$(wildcard userspace/*.c)
 TEST_PROGS  := $(patsubst selftests/%.c,$(BUILD)/selftests/%,$(wildcard selftests/*.c selftests/helpers/*.c))
 TEST_HDRS   := $(wildcard selftests/*.h) $(TOOLS)/kselftest_harness.h
 
-.PHONY: all module userspace selftests check demo vm bench bench-chart lint \
-	install clean deps debug-kernel check-debug lab
+.PHONY: all module userspace selftests check check-two demo vm bench bench-chart \
+	lint install clean deps debug-kernel check-debug lab
 
 all: module userspace selftests
 
@@ -60,6 +60,12 @@ check: deps
 	$(MAKE) all
 	$(MAKE) lint
 	scripts/vm selftests/run.sh
+	scripts/vm-pair selftests/two_machines.sh
+
+# EDUTCP between two kernels: two VMs joined by a virtual cable (about two
+# minutes, on the stock kernel only).
+check-two: all
+	scripts/vm-pair selftests/two_machines.sh
 
 demo: deps
 	$(MAKE) all

@@ -2,11 +2,14 @@
 /*
  * edu_hold - one connection, held open until a signal says how to end it.
  *
- *	edu_hold [-4] [-s BYTES] [-t SECS] ADDR PORT
+ *	edu_hold [-4] [-i] [-s BYTES] [-t SECS] ADDR PORT
  *
  * Connects (blocking) to ADDR:PORT over AF_EDU, or AF_INET/TCP with -4
  * (the oracle), and prints "connected port P" (P: the local port), or
- * "error connect: ENAME" and exits 1.  With -s it then sends BYTES bytes
+ * "error connect: ENAME" and exits 1.  With -i it then prints what
+ * TCP_INFO says of the path: "info pmtu P advmss A snd_mss S" (the MTU the
+ * MSS was taken from, the MSS this side advertised, the one it sends
+ * with).  With -s it then sends BYTES bytes
  * (blocking) and prints "sent BYTES".  Then it waits for:
  *	SIGUSR1		an abortive close: SO_LINGER {on, 0 s}, then close().
  *			TCP then sends an RST and goes from ESTABLISHED
@@ -27,16 +30,34 @@
 #include <time.h>
 #include <unistd.h>
 #include <sys/socket.h>
+#include <netinet/tcp.h>
 #include "../edu_selftest.h"
 
 static void usage(void)
 {
 	fprintf(stderr,
-		"usage: edu_hold [-4] [-s BYTES] [-t SECS] ADDR PORT\n"
+		"usage: edu_hold [-4] [-i] [-s BYTES] [-t SECS] ADDR PORT\n"
 		"  -4  AF_INET/TCP instead of AF_EDU   -s  send BYTES once connected\n"
+		"  -i  print TCP_INFO's pmtu, advmss and snd_mss once connected\n"
 		"  -t  give up after SECS (120)\n"
 		"  SIGUSR1 aborts the connection (RST); SIGTERM exits\n");
 	exit(2);
+}
+
+/* TCP_INFO's view of the path: where the connection's MSS came from. */
+static int print_info(int fd)
+{
+	struct tcp_info ti;
+	socklen_t len = sizeof(ti);
+
+	memset(&ti, 0, sizeof(ti));
+	if (getsockopt(fd, IPPROTO_TCP, TCP_INFO, &ti, &len)) {
+		printf("error getsockopt: %s\n", edu_errname(errno));
+		return 1;
+	}
+	printf("info pmtu %u advmss %u snd_mss %u\n", ti.tcpi_pmtu,
+	       ti.tcpi_advmss, ti.tcpi_snd_mss);
+	return 0;
 }
 
 int main(int argc, char **argv)
@@ -47,12 +68,15 @@ int main(int argc, char **argv)
 	struct sockaddr_in addr, me;
 	socklen_t len = sizeof(me);
 	sigset_t mask;
-	int fd, c, sig, nsend = 0;
+	int fd, c, sig, nsend = 0, info = 0;
 
-	while ((c = getopt(argc, argv, "4s:t:")) != -1) {
+	while ((c = getopt(argc, argv, "4is:t:")) != -1) {
 		switch (c) {
 		case '4':
 			fam.edu = 0;
+			break;
+		case 'i':
+			info = 1;
 			break;
 		case 's':
 			nsend = atoi(optarg);
@@ -83,6 +107,8 @@ int main(int argc, char **argv)
 	}
 	getsockname(fd, (struct sockaddr *)&me, &len);
 	printf("connected port %u\n", ntohs(me.sin_port));
+	if (info && print_info(fd))
+		return 1;
 	if (nsend > 0) {
 		char *buf = calloc(1, nsend);
 		ssize_t n = buf ? edu_send_all(fd, buf, nsend, 0) : -ENOMEM;
