@@ -75,22 +75,6 @@ bool parse_filter(const char *s, struct filter *f)
 	return true;
 }
 
-/*
- * A listener is one line per sample even if the table, read while it
- * changes, shows its row twice: the first is kept.
- */
-static bool seen_before(const struct table *t, int i)
-{
-	int j;
-
-	for (j = 0; j < i; j++)
-		if (t->rows[j].st == EDU_LISTEN &&
-		    t->rows[j].laddr == t->rows[i].laddr &&
-		    t->rows[j].lport == t->rows[i].lport)
-			return true;
-	return false;
-}
-
 static bool wanted(const struct row *r, const struct filter *f)
 {
 	if (r->st != EDU_LISTEN || !r->has_queues)
@@ -130,7 +114,7 @@ int record(const char *path, int interval, int samples, int secs,
 		for (i = 0; i < t.n; i++) {
 			const struct row *r = &t.rows[i];
 
-			if (!wanted(r, f) || seen_before(&t, i))
+			if (!wanted(r, f))
 				continue;
 			format_endpoint(local, sizeof(local), r->laddr, r->lport);
 			fprintf(out, "%lld,%s,%u,%u,%u,%u,%u\n", elapsed, local,
@@ -144,13 +128,16 @@ int record(const char *path, int interval, int samples, int secs,
 		if ((samples && n >= samples) ||
 		    (secs && elapsed + interval > secs * 1000LL))
 			break;
-		/* On a fixed grid: a slow read does not shift later samples. */
-		next = (long long)n * interval - (now_ms() - t0);
-		if (next > 0) {
-			ts.tv_sec = next / 1000;
-			ts.tv_nsec = (next % 1000) * 1000000L;
-			nanosleep(&ts, NULL);
-		}
+		/*
+		 * On a fixed grid: a slow read does not shift later samples.
+		 * Grid points missed meanwhile are skipped, not caught up on
+		 * in a burst, so that no two samples tell of the same moment.
+		 */
+		elapsed = now_ms() - t0;
+		next = (elapsed / interval + 1) * interval - elapsed;
+		ts.tv_sec = next / 1000;
+		ts.tv_nsec = (next % 1000) * 1000000L;
+		nanosleep(&ts, NULL);
 	}
 	free(t.rows);
 	if (out != stdout && fclose(out)) {
