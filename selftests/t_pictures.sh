@@ -59,6 +59,7 @@ client() {
 csv_last() {
 	local -a f
 	local l last=
+	[ -r "$T/rec.csv" ] || return 0
 	while IFS= read -r l; do
 		last=$l
 	done < "$T/rec.csv"
