@@ -104,7 +104,7 @@ queues_over_time() {
 	bg "$T/rec.out" "$NS_S" "$EDUSTAT" -R "$T/rec.csv" -i 50 "$QPORT"
 	REC_PID=$BG_LAST
 	t_check "edustat -R writes its header and a first sample" \
-		wait_until 10 eval '[ "$(csv_last 3)" = 0 ]'
+		wait_until $((10 * T_SLOW)) eval '[ "$(csv_last 3)" = 0 ]'
 	for i in 1 2 3 4; do
 		client "$T/cli$i" 3000
 		wait_until $((5 * T_SLOW)) eval '[ "$(csv_last 5)" = $i ]'
@@ -216,14 +216,18 @@ connection_life() {
 		'has_line "$T/b" "^summary connected=1 " && has_line "$T/cd" "^summary connected=2 "'
 	t_check "(b) a SYN-ACK to C or D is retransmitted" \
 		wait_until $((6 * T_SLOW)) trace_has "edutcp_retransmit: SYN-ACK $SRV:$DPORT > "
-	# (c) A closes, then the listener's process ends.
+	# (c) A closes, then the listener's process ends; without the delay,
+	# which would make A retransmit its FIN.
+	nsx "$NS_C" tc qdisc del dev veth-c root
 	a=$(port_of "$T/a")
 	kill -USR1 "$A_PID"
 	t_check "(c) A closes: the server's socket is in CLOSE_WAIT" wait_until $((5 * T_SLOW)) \
 		trace_has "edutcp_state: .* $SRV:$DPORT -> $CLI:$a ESTABLISHED -> CLOSE_WAIT"
 	kill "$L2_PID"
-	t_check "(c) the listener's process ends: A goes to TIME_WAIT" wait_until $((5 * T_SLOW)) \
-		trace_has "edutcp_state: .* $CLI:$a -> $SRV:$DPORT FIN_WAIT2 -> TIME_WAIT"
+	t_check "(c) the listener's process ends: A goes to TIME_WAIT, the server's socket to CLOSE" \
+		wait_until $((5 * T_SLOW)) eval \
+		'trace_has "edutcp_state: .* $CLI:$a -> $SRV:$DPORT FIN_WAIT2 -> TIME_WAIT" &&
+		 trace_has "edutcp_state: .* $SRV:$DPORT -> $CLI:$a LAST_ACK -> CLOSE"'
 	echo 0 > $TR/events/edutcp/enable
 	cat $TR/trace > "$T/trace"
 	echo > $TR/trace

@@ -89,7 +89,7 @@ int record(const char *path, int interval, int samples, int secs,
 {
 	struct sigaction sa = { .sa_handler = on_signal };
 	struct table t = { 0 };
-	long long t0, elapsed;
+	long long t0 = 0, elapsed;
 	char local[CELL];
 	int n, i;
 	FILE *out;
@@ -103,12 +103,16 @@ int record(const char *path, int interval, int samples, int secs,
 	sigaction(SIGINT, &sa, NULL);
 	sigaction(SIGTERM, &sa, NULL);
 	fprintf(out, "%s\n", RECORD_HEADER);
-	t0 = now_ms();
 	for (n = 1; !stop; n++) {
 		struct timespec ts;
 		long long next;
 
+		/* The clock starts with the first sample: its time is 0. */
+		if (n == 1)
+			t0 = now_ms();
 		elapsed = now_ms() - t0;
+		if (n == 1)
+			elapsed = 0;
 		if (n > 1)
 			read_table(&t);
 		for (i = 0; i < t.n; i++) {
