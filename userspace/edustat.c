@@ -6,6 +6,9 @@
  *	edustat [-l | -a] [-n | -r] [-p] [-f FILE]
  *	edustat -s [-f FILE]
  *	edustat -w [INTERVAL_MS] [-c FRAMES] [-n | -r] [-f FILE]
+ *	edustat -R FILE [-i INTERVAL_MS] [-c SAMPLES | -t SECS] [-f FILE]
+ *		[[ADDR:]PORT]
+ *	edustat --plot FILE [[ADDR:]PORT] > chart.svg
  *
  * What is shown.  Like `ss -t`, the default is the connections: every row
  * but listeners, half-open requests (SYN-RECV), TIME-WAIT and closed
@@ -61,7 +64,12 @@
  * connections wait or vanish.  On a terminal it clears the screen between
  * frames; to a pipe or a file it prints the frames one after another,
  * separated by a blank line.  That live view is edustat/watch.c; this
- * file is the rest, and edustat/edustat.h what the two share.
+ * file is the rest, and edustat/edustat.h what they share.
+ *
+ * -R records the listeners' queues (all, or the one [ADDR:]PORT names)
+ * every INTERVAL_MS (-i, default 100) into a CSV file until SIGINT,
+ * SIGTERM, -c SAMPLES or -t SECS (edustat/record.c); --plot draws such a
+ * file as an SVG chart on stdout (edustat/plot.c).
  *
  * Exit status: 0; 1 a read error; 2 a usage error, no /proc/net/edutcp (the
  * module is not loaded), or a file whose format this edustat does not know.
@@ -70,6 +78,7 @@
 #include <ctype.h>
 #include <dirent.h>
 #include <errno.h>
+#include <getopt.h>
 #include <limits.h>
 #include <netdb.h>
 #include <stdbool.h>
@@ -114,11 +123,17 @@ static void usage(FILE *out, int status)
 		"usage: edustat [-l | -a] [-n | -r] [-p] [-f FILE]\n"
 		"       edustat -s [-f FILE]\n"
 		"       edustat -w [INTERVAL_MS] [-c FRAMES] [-n | -r] [-f FILE]\n"
+		"       edustat -R FILE [-i INTERVAL_MS] [-c SAMPLES | -t SECS] [-f FILE] [[ADDR:]PORT]\n"
+		"       edustat --plot FILE [[ADDR:]PORT] > chart.svg\n"
 		"  -l  listeners only         -a  every socket and half-open request\n"
 		"  -n  numbers, no names      -r  resolve addresses to host names too\n"
 		"  -p  owning processes       -s  summary and counters (edutcp_stats)\n"
 		"  -w  live view of the listen queues, every INTERVAL_MS (250)\n"
-		"  -c  stop -w after FRAMES   -f  read FILE instead of %s\n"
+		"  -c  stop -w after FRAMES, -R after SAMPLES\n"
+		"  -f  read FILE instead of %s\n"
+		"  -R  record the listeners' queues into FILE (CSV; - for stdout)\n"
+		"  -i  -R's interval in ms (100)  -t  stop -R after SECS\n"
+		"  --plot  draw a recording of -R as SVG on stdout\n"
 		"  -h  this help\n"
 		"For a listener Recv-Q is the accept queue, Send-Q the backlog (as ss -lnt).\n",
 		EDU_TABLE);
@@ -566,12 +581,19 @@ static int parse_int(const char *s, const char *what, int min)
 
 int main(int argc, char **argv)
 {
+	static const struct option longopts[] = {
+		{ "plot", required_argument, NULL, 'P' },
+		{ NULL, 0, NULL, 0 },
+	};
 	bool summary = false, watching = false;
-	int c, interval = 250, frames = 0, i;
+	int c, interval = 250, frames = 0, i, rec_ms = 100, secs = 0;
+	const char *rec_path = NULL, *plot_path = NULL;
+	struct filter filter = { 0 };
 	struct table t = { 0 };
 
 	/* '+': no reordering, so that -w may take the next word as its value. */
-	while ((c = getopt(argc, argv, "+lanrpsw::c:f:h")) != -1) {
+	while ((c = getopt_long(argc, argv, "+lanrpsw::c:f:hR:i:t:", longopts,
+				NULL)) != -1) {
 		switch (c) {
 		case 'l':
 			if (show != SHOW_ALL)
@@ -608,6 +630,18 @@ int main(int argc, char **argv)
 		case 'f':
 			table_path = optarg;
 			break;
+		case 'R':
+			rec_path = optarg;
+			break;
+		case 'i':
+			rec_ms = parse_int(optarg, "interval", 10);
+			break;
+		case 't':
+			secs = parse_int(optarg, "duration", 1);
+			break;
+		case 'P':
+			plot_path = optarg;
+			break;
 		case 'h':
 			usage(stdout, 0);
 			break;
@@ -615,7 +649,21 @@ int main(int argc, char **argv)
 			usage(stderr, 2);
 		}
 	}
-	if (optind != argc || (summary && watching) || (frames && !watching))
+	if (rec_path || plot_path) {
+		/* One of them, alone, with at most a listener to choose. */
+		if ((rec_path && plot_path) || summary || watching ||
+		    show != SHOW_CONN || procs || resolve_hosts ||
+		    (plot_path && (frames || secs)) || (frames && secs) ||
+		    optind + 1 < argc ||
+		    (optind < argc && !parse_filter(argv[optind], &filter)))
+			usage(stderr, 2);
+		if (plot_path)
+			return plot(plot_path, &filter);
+		numeric = true;
+		return record(rec_path, rec_ms, frames, secs, &filter);
+	}
+	if (optind != argc || (summary && watching) || (frames && !watching) ||
+	    secs || rec_ms != 100)
 		usage(stderr, 2);
 
 	if (watching)

@@ -4,7 +4,9 @@
  * /proc/net/edutcp and the counters of edutcp_stats as edustat.c reads
  * them, and how it prints an endpoint.  edustat.c is the tool (options,
  * reading the files, the ss-like table, -p, -s); watch.c is the -w live
- * view, which reads and prints through the functions below.
+ * view, which reads and prints through the functions below; record.c
+ * is -R, the queues over time into a CSV file, and plot.c --plot, such a
+ * file drawn as an SVG chart.
  */
 #ifndef EDUSTAT_H
 #define EDUSTAT_H
@@ -48,5 +50,20 @@ void format_endpoint(char *buf, size_t size, unsigned int addr,
 
 /* watch.c */
 int watch(int interval, int frames);
+
+/* record.c: -R, which listeners to record (none given: every one). */
+struct filter {
+	bool		on, has_addr;
+	unsigned int	addr, port;	/* addr as the table prints it */
+};
+
+#define RECORD_HEADER	"time_ms,listener,synq,synq_max,acceptq,acceptq_max,drops"
+
+bool parse_filter(const char *s, struct filter *f);
+int record(const char *path, int interval, int samples, int secs,
+	   const struct filter *f);
+
+/* plot.c: --plot, a recording drawn as SVG on stdout. */
+int plot(const char *path, const struct filter *f);
 
 #endif
