@@ -40,6 +40,8 @@ backlogs() { awk -v p="$1" '$1 == p && NF == 3 { print $2, $3 }' "$OUT"; }
 t_check "http.server asks for a backlog of 5, on both" expect_eq "$(backlogs http.server)" "5 5"
 t_check "nginx asks for 511, on both" expect_eq "$(backlogs nginx)" "511 511"
 t_check "redis-server asks for 511, on both" expect_eq "$(backlogs redis-server)" "511 511"
+t_check "edustat -R/--plot drew EDUTCP's queues: a well-formed SVG" \
+	xmllint --noout build/labs/real-servers/edu-queues.svg
 for fam in tcp edu; do
 	# A sample catches the full queue only by luck; each overflow is
 	# the kernel saying it was full (backlog + 1 = 9).

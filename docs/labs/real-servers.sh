@@ -120,14 +120,25 @@ for fam in tcp edu; do
 		done
 	) > "$csv" &
 	sampler=$!
+	# EDUTCP's listener row also has the SYN queue and the drops:
+	# edustat records them and draws the chart (docs/edustat.md).
+	rec=
+	if [ "$fam" = edu ]; then
+		edustat -R "$LAB_OUT/edu-queues.csv" -i 50 "127.0.0.1:$PORT" &
+		rec=$!
+	fi
 	cmd="ab -r -s 240 -n $REQS -c $CONC http://127.0.0.1:$PORT/"
 	[ "$fam" = edu ] && cmd="edu-run $cmd"
 	echo "($fam) \$ $cmd"
 	# -r: a failed request does not stop ab; -s 240: nor do clients
 	# that wait long in SYN retransmissions.
 	on "$fam" ab -q -r -s 240 -n "$REQS" -c "$CONC" "http://127.0.0.1:$PORT/" > "$W/ab.$fam" 2>&1
-	kill "$sampler"
-	wait "$sampler" 2> /dev/null
+	kill "$sampler" $rec
+	wait "$sampler" $rec 2> /dev/null
+	if [ -n "$rec" ]; then
+		edustat --plot "$LAB_OUT/edu-queues.csv" > "$LAB_OUT/edu-queues.svg" &&
+			echo "chart: $LAB_OUT/edu-queues.svg"
+	fi
 	after=$(counter "$fam" ListenOverflows)
 	grep -q '^Complete requests' "$W/ab.$fam" || { cat "$W/ab.$fam"; exit 1; }
 	grep -E '^(Complete|Failed) requests|^   \(Connect|^Requests per second|^ +(50|99|100)%' "$W/ab.$fam"
