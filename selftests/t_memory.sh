@@ -18,6 +18,11 @@
 #     (a connection accepted from a listener is charged to the process
 #     that accepts it): the cgroup's "sock" memory covers every byte
 #     written and not read, and is back to 0 when they are closed.
+#  5. through a link that loses 5% and reorders 25% of the data, segments
+#     held out of order take receive buffer, but the window's right edge
+#     (ack + window) in the receiver's ACKs never moves back, so the
+#     duplicate ACKs of a hole are alike and fast retransmit works; the
+#     transfer ends in bounded time and the memory is given back.
 cd "$(dirname "$0")/.." || exit 1
 set -u
 . selftests/lib.sh
@@ -115,6 +120,64 @@ stop_fill() {
 	FILL_PID=
 }
 
+# --- 5: a lossy link ------------------------------------------------------
+XFER=build/bin/eduxfer
+LOSSY="loss 5% reorder 25% delay 5ms"
+LOSSY_BYTES=$((2 * 1024 * 1024 / T_SLOW))
+
+# edge_shrinks FILE: how many of the receiver's ACKs in the capture FILE
+# (its own, taken before any qdisc could reorder them) put the window's
+# right edge, ack + (window << scale), before the furthest one already
+# offered (RFC 9293 3.8.6; tcp_select_window()).  The scale is the
+# SYN-ACK's (tcpdump decodes TCP's options only; EDUTCP sends none).
+# tcpdump -x prints the IP packet, 16 bytes a line: the ACK field is the
+# last four bytes of the second line, the window the second pair of the
+# third.
+edge_shrinks() {
+	local ws
+	ws=$(tcpdump -r "$1" -nn "$F_SYNACK" 2>/dev/null |
+		sed -n 's/.*wscale \([0-9]*\).*/\1/p' | head -n 1)
+	tcpdump -r "$1" -nn -x '(ip[33] & 0x16) = 0x10' 2>/dev/null |
+		awk -v ws="${ws:-0}" '
+		function hex(s,  i, n) {
+			n = 0
+			for (i = 1; i <= length(s); i++)
+				n = n * 16 + index("0123456789abcdef", substr(s, i, 1)) - 1
+			return n
+		}
+		$1 == "0x0010:" { ack = hex($8 $9) }
+		$1 == "0x0020:" {
+			edge = (ack + hex($3) * 2 ^ ws) % 2 ^ 32
+			n++
+			if (n > 1 && (edge - max + 2 ^ 32) % 2 ^ 32 >= 2 ^ 31)
+				back++
+			else
+				max = edge
+		}
+		END { print back + 0; if (n < 100) print "only " n " ACKs captured" }'
+}
+
+lossy_body() {
+	local fam=$1 t=$T_TMP/$1 shrinks
+	topo_up "mem$fam"
+	t_check "$fam: topology up, netem on the data's way: $LOSSY" eval \
+		'topo_ok && tc -n "$NS_C" qdisc add dev veth-c root netem $LOSSY'
+	cap_start "$NS_S" veth-s "$t.lossy.pcap" "$(seg_filter "$fam" "src host $SRV")"
+	# shellcheck disable=SC2046  # fam_opt prints one word or none
+	bg "$t.lossy.srv" "$NS_S" "$XFER" $(fam_opt "$fam") -l "$SRV" 7305
+	wait_line "$t.lossy.srv" '^listening' $((10 * T_SLOW))
+	# shellcheck disable=SC2046
+	t_check "$fam: $((LOSSY_BYTES / 1024)) KiB through it, checksummed, within $((60 * T_SLOW)) s" \
+		nsx "$NS_C" timeout $((60 * T_SLOW)) "$XFER" $(fam_opt "$fam") \
+		-n "$LOSSY_BYTES" "$SRV" 7305
+	cap_stop
+	shrinks=$(edge_shrinks "$t.lossy.pcap")
+	t_check "$fam: ... the receiver's window never moved its right edge back" \
+		expect_eq "$shrinks" 0
+	topo_down
+	t_check "$fam: ... all closed: the memory is given back" released_check "$fam"
+}
+
 # --- memory cgroup ------------------------------------------------------
 CG_ROOT=/sys/fs/cgroup
 CG=
@@ -186,6 +249,8 @@ for fam in $FAMILIES; do
 		expect_le $((m - base)) $((2 * (snd + rcv) / PAGE + 2 + SLACK))
 	stop_fill
 	t_check "$fam: all closed: the memory is given back" released_check "$fam"
+
+	lossy_body "$fam"
 
 	# --- 4: the memory cgroup ------------------------------------------
 	if [ -z "$CG" ] && ! cg_setup; then
