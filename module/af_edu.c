@@ -12,6 +12,7 @@
 
 #include <linux/debugfs.h>
 #include <linux/delay.h>
+#include <linux/memcontrol.h>
 #include <linux/module.h>
 #include <linux/net.h>
 #include <linux/socket.h>
@@ -42,8 +43,46 @@ atomic_t edu_socks_alive = ATOMIC_INIT(0);
 atomic_t edu_requests_alive = ATOMIC_INIT(0);
 
 /*
+ * Memory accounting, as tcp_prot's: every byte queued on a socket (the
+ * truesize of its segments, sending and receiving) is charged to the
+ * socket's forward allocation, which takes whole pages from
+ * edu_memory_allocated (and from the memory cgroup of the socket's
+ * creator).  Above mem[1] pages EDUTCP is under memory pressure; above
+ * mem[2] a socket gets no more than its minimum, the first entry of the
+ * namespace's net.ipv4.tcp_wmem/tcp_rmem, as TCP's does
+ * (__sk_mem_raise_allocated()).  /proc/net/protocols shows both.
+ */
+static atomic_long_t edu_memory_allocated ____cacheline_aligned_in_smp;
+static DEFINE_PER_CPU(int, edu_memory_per_cpu_fw_alloc);
+static struct percpu_counter edu_sockets_allocated;
+static unsigned long edu_memory_pressure;
+
+/* The exact number of pages charged: the shared count and every CPU's. */
+static int edu_memory_get(void *data, u64 *val)
+{
+	long pages = atomic_long_read(&edu_memory_allocated);
+	int cpu;
+
+	for_each_possible_cpu(cpu)
+		pages += *per_cpu_ptr(&edu_memory_per_cpu_fw_alloc, cpu);
+	*val = pages;
+	return 0;
+}
+DEFINE_DEBUGFS_ATTRIBUTE(edu_memory_fops, edu_memory_get, NULL, "%lld\n");
+
+/* Every socket is gone: every page they were charged must be back. */
+static void edu_memory_check(void)
+{
+	u64 pages;
+
+	edu_memory_get(NULL, &pages);
+	WARN(pages, "EDUTCP: %lld pages still charged with no socket left\n",
+	     (s64)pages);
+}
+
+/*
  * /sys/kernel/debug/edutcp/{sockets,requests}: the live object counts, for
- * tests that check nothing is left behind.
+ * tests that check nothing is left behind; memory: the pages charged.
  */
 static struct dentry *edu_debugfs;
 
@@ -53,6 +92,8 @@ static void edu_debugfs_init(void)
 	debugfs_create_atomic_t("sockets", 0444, edu_debugfs, &edu_socks_alive);
 	debugfs_create_atomic_t("requests", 0444, edu_debugfs,
 				&edu_requests_alive);
+	debugfs_create_file_unsafe("memory", 0444, edu_debugfs, NULL,
+				   &edu_memory_fops);
 }
 
 static void edu_sock_destruct(struct sock *sk)
@@ -60,17 +101,91 @@ static void edu_sock_destruct(struct sock *sk)
 	struct edu_sock *es = edu_sk(sk);
 
 	edu_purge_queues(sk);
-	WARN_ON(sk->sk_wmem_queued);
+	sk_mem_reclaim_final(sk);
+	WARN_ON(sk->sk_wmem_queued || atomic_read(&sk->sk_rmem_alloc));
+	WARN_ON(sk->sk_forward_alloc > 0);
+	sk_sockets_allocated_dec(sk);
 	WARN_ON(es->bind_hashed || es->estab_hashed || es->listen_hashed);
 	WARN_ON(!list_empty(&es->q.syn_queue) || !list_empty(&es->q.accept_queue));
 	atomic_dec(&edu_socks_alive);
 }
 
+/* tcp_enter_memory_pressure(): note when it started, count it once. */
+static void edu_enter_memory_pressure(struct sock *sk)
+{
+	unsigned long val;
+
+	if (READ_ONCE(edu_memory_pressure))
+		return;
+	val = jiffies;
+	if (!val)
+		val--;
+	if (!cmpxchg(&edu_memory_pressure, 0, val))
+		EDU_INC_STATS(sock_net(sk), EDU_MIB_MEMORYPRESSURES);
+}
+
+static void edu_leave_memory_pressure(struct sock *sk)
+{
+	if (READ_ONCE(edu_memory_pressure))
+		xchg(&edu_memory_pressure, 0);
+}
+
+/*
+ * A child made in softirq belongs to no memory cgroup: accept() gives it
+ * to the accepting process's, with the memory it holds already, as
+ * inet_csk_accept() does with mem_cgroup_sk_alloc() and
+ * mem_cgroup_charge_skmem().  Neither is exported to modules, so the same
+ * is done with what is: the pages the child holds go back to edu_proto's
+ * pool while it has no cgroup and are taken again once it has one, which
+ * charges the cgroup (__sk_mem_schedule()).  If they cannot be had, the
+ * child's forward allocation stays below zero until its queues drain:
+ * nothing is then uncharged that was not charged.  Under the child's lock.
+ */
+void edu_memcg_accept(struct sock *child)
+{
+#ifdef CONFIG_MEMCG
+	struct mem_cgroup *memcg;
+	int held;
+
+	if (!mem_cgroup_sockets_enabled || child->sk_memcg || !in_task())
+		return;
+	rcu_read_lock();
+	memcg = mem_cgroup_from_task(current);
+	/* mem_cgroup_sk_alloc()'s rules; the root has no parent */
+	if (!memcg || !parent_mem_cgroup(memcg) ||
+	    (!cgroup_subsys_on_dfl(memory_cgrp_subsys) &&
+	     !memcg->tcpmem_active) ||
+	    !css_tryget(&memcg->css))
+		memcg = NULL;
+	rcu_read_unlock();
+	if (!memcg)
+		return;
+
+	held = child->sk_forward_alloc + atomic_read(&child->sk_rmem_alloc) +
+	       child->sk_wmem_queued;
+	held &= PAGE_MASK;
+	if (held > 0)
+		__sk_mem_reclaim(child, held);
+	child->sk_memcg = memcg;
+	if (held > 0)
+		__sk_mem_schedule(child, held, SK_MEM_RECV);
+#endif
+}
+
 struct proto edu_proto = {
-	.name		= EDU_PROTO_NAME,
-	.obj_size	= sizeof(struct edu_sock),
-	.keepalive	= edu_set_keepalive,
-	.release_cb	= edu_release_cb,
+	.name			= EDU_PROTO_NAME,
+	.obj_size		= sizeof(struct edu_sock),
+	.keepalive		= edu_set_keepalive,
+	.release_cb		= edu_release_cb,
+	.enter_memory_pressure	= edu_enter_memory_pressure,
+	.leave_memory_pressure	= edu_leave_memory_pressure,
+	.sockets_allocated	= &edu_sockets_allocated,
+	.memory_allocated	= &edu_memory_allocated,
+	.per_cpu_fw_alloc	= &edu_memory_per_cpu_fw_alloc,
+	.memory_pressure	= &edu_memory_pressure,
+	.sysctl_mem		= edu_sysctl_mem,
+	.sysctl_wmem_offset	= offsetof(struct net, ipv4.sysctl_tcp_wmem),
+	.sysctl_rmem_offset	= offsetof(struct net, ipv4.sysctl_tcp_rmem),
 };
 
 static struct lock_class_key edu_slock_key;
@@ -105,6 +220,7 @@ struct sock *edu_sock_alloc(struct net *net, struct socket *sock, gfp_t gfp,
 	edu_stream_sock_init(sk);
 	edu_queues_init(sk);
 	INIT_LIST_HEAD(&es->accept_node);
+	sk_sockets_allocated_inc(sk);
 	atomic_inc(&edu_socks_alive);
 	return sk;
 }
@@ -406,13 +522,21 @@ static int __init edu_init(void)
 
 	edu_tables_init();
 	edu_cookie_init();
-	err = proto_register(&edu_proto, 1);
+	edu_sysctl_mem_init();
+	err = percpu_counter_init(&edu_sockets_allocated, 0, GFP_KERNEL);
 	if (err)
 		return err;
+	err = proto_register(&edu_proto, 1);
+	if (err)
+		goto err_counter;
+
+	err = edu_sysctl_global_init();
+	if (err)
+		goto err_unreg_proto;
 
 	err = edu_netns_init();
 	if (err)
-		goto err_unreg_proto;
+		goto err_sysctl;
 
 	if (inet_add_protocol(&edu_net_protocol, edu_ipproto) < 0) {
 		pr_err("IP protocol %d is already taken; choose another with ipproto=\n",
@@ -440,8 +564,12 @@ err_del_protocol:
 	synchronize_net();
 err_unreg_netns:
 	edu_netns_exit();
+err_sysctl:
+	edu_sysctl_global_exit();
 err_unreg_proto:
 	proto_unregister(&edu_proto);
+err_counter:
+	percpu_counter_destroy(&edu_sockets_allocated);
 	return err;
 }
 
@@ -473,7 +601,10 @@ static void __exit edu_exit(void)
 	synchronize_net();
 	edu_netns_exit();
 	edu_wait_for_sockets();
+	edu_memory_check();
+	edu_sysctl_global_exit();
 	proto_unregister(&edu_proto);
+	percpu_counter_destroy(&edu_sockets_allocated);
 }
 
 module_init(edu_init);

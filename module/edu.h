@@ -52,6 +52,9 @@ enum edu_mib_field {
 	EDU_MIB_TIMEOUTS,
 	EDU_MIB_OFOQUEUE,
 	EDU_MIB_WINPROBE,
+	EDU_MIB_RCVQDROP,
+	EDU_MIB_OFODROP,
+	EDU_MIB_MEMORYPRESSURES,
 	EDU_MIB_CHALLENGEACK,
 	EDU_MIB_SYNCHALLENGE,
 	EDU_MIB_ACKSKIPPEDSEQ,
@@ -366,6 +369,7 @@ int edu_ack_rcv(struct sock *sk, struct sk_buff *skb);
 void edu_data_rcv(struct sock *sk, struct sk_buff *skb);
 void edu_retransmit_head(struct sock *sk);
 void edu_purge_queues(struct sock *sk);
+void edu_memcg_accept(struct sock *child);
 u32 edu_route_mss(struct net *net, __be32 daddr);
 void edu_mtu_reduced(struct sock *sk, u32 mtu);
 
@@ -419,6 +423,10 @@ void edu_proc_exit_net(struct net *net);
 void edu_sysctl_defaults(struct net *net, struct edu_net *en);
 int edu_sysctl_init_net(struct net *net, struct edu_net *en);
 void edu_sysctl_exit_net(struct edu_net *en);
+extern long edu_sysctl_mem[3];
+void edu_sysctl_mem_init(void);
+int edu_sysctl_global_init(void);
+void edu_sysctl_global_exit(void);
 
 /* input.c: segments in */
 int edu_rcv(struct sk_buff *skb);

@@ -814,6 +814,7 @@ int edu_accept(struct socket *sock, struct socket *newsock, int flags,
 	/* The accept queue's reference on the child passes to newsock. */
 	child = &ces->sk;
 	lock_sock(child);
+	edu_memcg_accept(child);
 	sock_graft(child, newsock);
 	newsock->state = SS_CONNECTED;
 	release_sock(child);

@@ -21,12 +21,27 @@
  * is charged with the memory segments take (sk_buff and pages), not only
  * their payload; Linux's tcp_adv_win_scale=1 makes the same bet.  Without
  * the window-scale option it cannot exceed 16 bits.
+ *
+ * While the buffer has room, never less than what is left of the window
+ * offered last (tcp_select_window(): the right edge does not move back,
+ * RFC 9293 3.8.6).  Segments held out of order take buffer space without
+ * moving rcv_nxt: were the window to shrink with each of them, the
+ * duplicate ACKs that tell of a hole would each carry another window, and
+ * the sender, which counts only identical ones (RFC 5681 2), would not
+ * retransmit until its timer fired.  Once the buffer is full the window
+ * closes as it must: what came next would only be dropped, and EDUTCP
+ * does not compact its queues as tcp_collapse() does to make room.
  */
 u16 edu_rcv_window(const struct sock *sk)
 {
 	int space = READ_ONCE(sk->sk_rcvbuf) - atomic_read(&sk->sk_rmem_alloc);
+	const struct edu_sock *es = edu_sk(sk);
+	s32 left = 0;
 
-	return clamp(space / 2, 0, 65535);
+	if (space > 0 && ((1 << sk->sk_state) &
+			  (TCPF_ESTABLISHED | TCPF_FIN_WAIT1 | TCPF_FIN_WAIT2)))
+		left = es->rcv_wup + es->rcv_wnd - es->rcv_nxt;
+	return clamp(max_t(s32, space / 2, left), 0, 65535);
 }
 
 static struct sk_buff *edu_alloc_segment(gfp_t gfp)

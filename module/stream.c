@@ -95,23 +95,55 @@ static void edu_write_space(struct sock *sk)
 	rcu_read_unlock();
 }
 
-/* A segment of up to @size bytes for the write queue, payload in pages. */
-static struct sk_buff *edu_alloc_data(size_t size, gfp_t gfp, int *err)
+/*
+ * An empty segment for the write queue, its memory scheduled for the
+ * socket (tcp_stream_alloc_skb()): the payload goes into page fragments as
+ * it is written.  NULL when there is no memory: EDUTCP is then under
+ * pressure, and the send buffer shrinks to what is queued
+ * (sk_stream_moderate_sndbuf()), so the writer waits for the queue to drain.
+ */
+static struct sk_buff *edu_stream_alloc_skb(struct sock *sk, gfp_t gfp)
 {
-	struct sk_buff *skb;
+	struct sk_buff *skb = alloc_skb(EDU_HDR_ROOM, gfp);
 
-	skb = alloc_skb_with_frags(EDU_HDR_ROOM, size, PAGE_ALLOC_COSTLY_ORDER,
-				   err, gfp);
-	if (!skb)
-		return NULL;
-	skb_reserve(skb, EDU_HDR_ROOM);
-	/* The pages are filled in, the payload is all in them. */
-	skb->len = size;
-	skb->data_len = size;
-	return skb;
+	if (skb) {
+		if (sk_wmem_schedule(sk, skb->truesize)) {
+			skb_reserve(skb, EDU_HDR_ROOM);
+			return skb;
+		}
+		__kfree_skb(skb);
+	}
+	sk->sk_prot->enter_memory_pressure(sk);
+	sk_stream_moderate_sndbuf(sk);
+	return NULL;
 }
 
-/* Append @skb (one segment: its payload, or a FIN) to the queue. */
+/*
+ * Memory for a segment that must be queued whatever the limits (a FIN, the
+ * second half of a split), as sk_forced_mem_schedule() gives TCP.  That one
+ * is not exported: when no pages can be scheduled, the charge runs ahead of
+ * the forward allocation (below zero), and is paid by the next pages the
+ * socket is given, or returned when the segment is freed.
+ */
+static void edu_mem_charge_forced(struct sock *sk, int size)
+{
+	sk_wmem_schedule(sk, size);
+	sk_wmem_queued_add(sk, size);
+	sk_mem_charge(sk, size);
+}
+
+/* Free a segment of the write queue and what it was charged. */
+static void edu_wmem_free_skb(struct sock *sk, struct sk_buff *skb)
+{
+	sk_wmem_queued_add(sk, -skb->truesize);
+	sk_mem_uncharge(sk, skb->truesize);
+	__kfree_skb(skb);
+}
+
+/*
+ * Append @skb (one segment: its payload, or a FIN) to the queue.  Its
+ * truesize is charged to the socket: the caller scheduled the memory.
+ */
 static void edu_queue_tail(struct sock *sk, struct sk_buff *skb, u8 flags)
 {
 	struct edu_skb_cb *cb = EDU_SKB_CB(skb);
@@ -123,7 +155,75 @@ static void edu_queue_tail(struct sock *sk, struct sk_buff *skb, u8 flags)
 	cb->flags = flags;
 	es->write_seq = cb->end_seq;
 	sk_wmem_queued_add(sk, skb->truesize);
+	sk_mem_charge(sk, skb->truesize);
 	__skb_queue_tail(&sk->sk_write_queue, skb);
+}
+
+/*
+ * The segment a write may add to: the last of the queue, not sent yet, no
+ * FIN, shorter than an MSS and with a fragment slot free.  As
+ * tcp_sendmsg_locked() fills its tail skb, small writes share a segment
+ * (and a page) instead of taking one each.
+ */
+static struct sk_buff *edu_write_tail(struct sock *sk)
+{
+	struct sk_buff *skb = skb_peek_tail(&sk->sk_write_queue);
+	const struct edu_sock *es = edu_sk(sk);
+
+	if (!skb || before(EDU_SKB_CB(skb)->seq, es->snd_nxt) ||
+	    (EDU_SKB_CB(skb)->flags & TCPHDR_FIN) || skb->len >= es->mss ||
+	    skb_shinfo(skb)->nr_frags >= MAX_SKB_FRAGS)
+		return NULL;
+	return skb;
+}
+
+/* A tail segment a write queued and put nothing in (tcp_remove_empty_skb()). */
+static void edu_remove_empty_tail(struct sock *sk)
+{
+	struct sk_buff *skb = edu_write_tail(sk);
+
+	if (skb && !skb->len) {
+		__skb_unlink(skb, &sk->sk_write_queue);
+		edu_sk(sk)->write_seq = EDU_SKB_CB(skb)->seq;
+		edu_wmem_free_skb(sk, skb);
+	}
+}
+
+/*
+ * Copy up to @len bytes of @msg to the end of @skb, in the socket's page
+ * fragment (sk_page_frag(), as tcp_sendmsg_locked()): the bytes are charged
+ * by their size, and consecutive writes continue the same fragment.
+ * Returns the bytes copied, 0 when memory is short, or an error.
+ */
+static int edu_append(struct sock *sk, struct sk_buff *skb,
+		      struct msghdr *msg, size_t len)
+{
+	struct page_frag *pfrag = sk_page_frag(sk);
+	int i = skb_shinfo(skb)->nr_frags;
+	bool merge;
+	int copy;
+	int err;
+
+	if (!sk_page_frag_refill(sk, pfrag))
+		return 0;
+	merge = skb_can_coalesce(skb, i, pfrag->page, pfrag->offset);
+	copy = min_t(size_t, len, pfrag->size - pfrag->offset);
+	if (!sk_wmem_schedule(sk, copy))
+		return 0;
+	err = skb_copy_to_page_nocache(sk, &msg->msg_iter, skb, pfrag->page,
+				       pfrag->offset, copy);
+	if (err)
+		return err;
+	if (merge) {
+		skb_frag_size_add(&skb_shinfo(skb)->frags[i - 1], copy);
+	} else {
+		skb_fill_page_desc(skb, i, pfrag->page, pfrag->offset, copy);
+		page_ref_inc(pfrag->page);
+	}
+	pfrag->offset += copy;
+	EDU_SKB_CB(skb)->end_seq += copy;
+	edu_sk(sk)->write_seq += copy;
+	return copy;
 }
 
 /* The FIN of close() or shutdown(SHUT_WR), queued after all data. */
@@ -131,13 +231,14 @@ void edu_send_fin(struct sock *sk)
 {
 	struct edu_sock *es = edu_sk(sk);
 	struct sk_buff *skb;
-	int err;
 
 	if (es->fin_queued)
 		return;
 	/* A FIN needs no room in the buffer; it must not be lost to memory. */
-	skb = edu_alloc_data(0, sk->sk_allocation | __GFP_NOFAIL, &err);
+	skb = alloc_skb(EDU_HDR_ROOM, sk->sk_allocation | __GFP_NOFAIL);
+	skb_reserve(skb, EDU_HDR_ROOM);
 	es->fin_queued = true;
+	sk_wmem_schedule(sk, skb->truesize);
 	edu_queue_tail(sk, skb, TCPHDR_FIN);
 	edu_push(sk);
 }
@@ -145,24 +246,28 @@ void edu_send_fin(struct sock *sk)
 /*
  * Cut the unsent segment @skb after @len bytes: the rest becomes a segment
  * of its own, next in the queue (tcp_fragment(), for a window smaller than
- * the segment).  Each part is charged to the send buffer by its own size.
+ * the segment).  Each part is charged to the send buffer by its own size:
+ * the new one its sk_buff and, moved from the first, the payload it takes.
  */
 static int edu_split(struct sock *sk, struct sk_buff *skb, u32 len)
 {
 	struct edu_skb_cb *cb = EDU_SKB_CB(skb), *cb1;
+	u32 nlen = skb->len - len;
 	struct sk_buff *skb1;
 
 	skb1 = alloc_skb(EDU_HDR_ROOM, GFP_ATOMIC);
 	if (!skb1)
 		return -ENOBUFS;
 	skb_reserve(skb1, EDU_HDR_ROOM);
+	edu_mem_charge_forced(sk, skb1->truesize);
 	skb_split(skb, skb1, len);
+	skb1->truesize += nlen;
+	skb->truesize -= nlen;
 	cb1 = EDU_SKB_CB(skb1);
 	*cb1 = *cb;
 	cb1->seq = cb->seq + len;
 	cb->end_seq = cb1->seq;
 	cb->flags &= ~TCPHDR_FIN;
-	sk_wmem_queued_add(sk, skb1->truesize);
 	__skb_queue_after(&sk->sk_write_queue, skb, skb1);
 	return 0;
 }
@@ -320,27 +425,34 @@ int edu_sendmsg(struct socket *sock, struct msghdr *msg, size_t size)
 		goto out_err;
 
 	while (copied < size) {
-		size_t chunk = min_t(size_t, size - copied, es->mss);
 		struct sk_buff *skb;
+		int n;
 
 		if (sk->sk_err || (sk->sk_shutdown & SEND_SHUTDOWN)) {
 			err = -EPIPE;
 			goto out_err;
 		}
-		if (!sk_stream_memory_free(sk))
-			goto wait;
-		skb = edu_alloc_data(chunk, sk->sk_allocation, &err);
-		if (!skb)
-			goto wait;
-		err = skb_copy_datagram_from_iter(skb, 0, &msg->msg_iter, chunk);
-		if (err) {
-			kfree_skb(skb);
+		skb = edu_write_tail(sk);
+		if (!skb) {
+			if (!sk_stream_memory_free(sk))
+				goto wait;
+			skb = edu_stream_alloc_skb(sk, sk->sk_allocation);
+			if (!skb)
+				goto wait;
+			edu_queue_tail(sk, skb, 0);
+		}
+		n = edu_append(sk, skb, msg, min_t(size_t, size - copied,
+						   es->mss - skb->len));
+		if (n < 0) {
+			err = n;
 			goto out_err;
 		}
-		edu_queue_tail(sk, skb, 0);
-		copied += chunk;
+		if (!n)
+			goto wait;
+		copied += n;
 		continue;
 wait:
+		edu_remove_empty_tail(sk);
 		set_bit(SOCK_NOSPACE, &sk->sk_socket->flags);
 		edu_push(sk);
 		err = sk_stream_wait_memory(sk, &timeo);
@@ -352,6 +464,7 @@ wait:
 	return copied;
 
 out_err:
+	edu_remove_empty_tail(sk);
 	edu_push(sk);
 	if (copied)
 		err = copied;
@@ -367,8 +480,7 @@ out_err:
 static void edu_free_head(struct sock *sk, struct sk_buff *skb)
 {
 	__skb_unlink(skb, &sk->sk_write_queue);
-	sk_wmem_queued_add(sk, -skb->truesize);
-	kfree_skb(skb);
+	edu_wmem_free_skb(sk, skb);
 }
 
 /* Free what the peer acknowledged: whole segments up to snd_una. */
@@ -576,6 +688,31 @@ static void edu_ooo_insert(struct sock *sk, struct sk_buff *skb)
 }
 
 /*
+ * Memory for @skb in the receive or out-of-order queue
+ * (tcp_try_rmem_schedule()): its truesize, scheduled for the socket.  If
+ * EDUTCP's memory is short, what waits out of order goes first
+ * (tcp_prune_ofo_queue(): the peer sends it again) and once more is
+ * tried.  A FIN alone is not queued; in-order data for an empty receive
+ * queue is always taken, as TCP takes it (sk_forced_mem_schedule()), or a
+ * reader could wait for ever.
+ */
+static bool edu_rmem_schedule(struct sock *sk, struct sk_buff *skb, bool ooo)
+{
+	struct edu_sock *es = edu_sk(sk);
+
+	if (!skb->len)
+		return true;
+	if (sk_rmem_schedule(sk, skb, skb->truesize))
+		return true;
+	if (!ooo && skb_queue_empty(&sk->sk_receive_queue))
+		return true;
+	if (skb_queue_empty(&es->ooo_queue))
+		return false;
+	skb_queue_purge(&es->ooo_queue);
+	return sk_rmem_schedule(sk, skb, skb->truesize);
+}
+
+/*
  * The payload and FIN of an acceptable segment (its header already pulled
  * off).  Consumes @skb.  Whatever occupies sequence space is acknowledged.
  */
@@ -583,6 +720,7 @@ void edu_data_rcv(struct sock *sk, struct sk_buff *skb)
 {
 	struct edu_skb_cb *cb = EDU_SKB_CB(skb);
 	struct edu_sock *es = edu_sk(sk);
+	bool ooo;
 
 	if (cb->seq == cb->end_seq) {
 		kfree_skb(skb);		/* a bare ACK */
@@ -600,13 +738,20 @@ void edu_data_rcv(struct sock *sk, struct sk_buff *skb)
 	if (!after(cb->end_seq, es->rcv_nxt))
 		goto ack_drop;		/* a duplicate */
 
-	/* Hard limit: twice the buffer (the window keeps us far below). */
-	if (atomic_read(&sk->sk_rmem_alloc) > 2 * READ_ONCE(sk->sk_rcvbuf)) {
+	/*
+	 * Hard limit: twice the buffer (the window keeps us far below); and
+	 * the memory EDUTCP may take.  A drop is counted as TCP counts it.
+	 */
+	ooo = after(cb->seq, es->rcv_nxt);
+	if (atomic_read(&sk->sk_rmem_alloc) > 2 * READ_ONCE(sk->sk_rcvbuf) ||
+	    !edu_rmem_schedule(sk, skb, ooo)) {
 		atomic_inc(&sk->sk_drops);
+		EDU_INC_STATS(sock_net(sk), ooo ? EDU_MIB_OFODROP :
+						  EDU_MIB_RCVQDROP);
 		goto ack_drop;
 	}
 
-	if (after(cb->seq, es->rcv_nxt)) {
+	if (ooo) {
 		edu_ooo_insert(sk, skb);
 		edu_send_ack(sk);	/* a duplicate ACK tells of the hole */
 		return;

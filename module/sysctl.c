@@ -7,6 +7,7 @@
  * and the old value stays.
  */
 #include <linux/slab.h>
+#include <linux/swap.h>
 #include <linux/sysctl.h>
 #include <net/tcp.h>
 #include "edu.h"
@@ -148,6 +149,49 @@ void edu_sysctl_defaults(struct net *net, struct edu_net *en)
 	en->sysctl_orphan_retries = 0;	/* tcp_sk_init()'s */
 	en->sysctl_challenge_ack_limit = INT_MAX;
 	en->sysctl_invalid_ratelimit = jiffies_to_msecs(HZ / 2);
+}
+
+/*
+ * mem: three numbers of pages, min pressure max, EDUTCP's tcp_mem.  Like
+ * tcp_mem it is one for the whole machine (all namespaces share one pool
+ * of memory, edu_proto's memory_allocated) and so it lives in the initial
+ * namespace's /proc/sys/net/edutcp/ only, as net.ipv4.tcp_mem does.
+ */
+long edu_sysctl_mem[3];
+static struct ctl_table_header *edu_sysctl_global_hdr;
+
+static struct ctl_table edu_sysctl_global[] = {
+	{
+		.procname	= "mem",
+		.data		= &edu_sysctl_mem,
+		.maxlen		= sizeof(edu_sysctl_mem),
+		.mode		= 0644,
+		.proc_handler	= proc_doulongvec_minmax,
+	},
+	{ }
+};
+
+/* tcp_init_mem(): 4.68%, 6.25% and 9.37% of the memory free for buffers. */
+void edu_sysctl_mem_init(void)
+{
+	unsigned long limit = nr_free_buffer_pages() / 16;
+
+	limit = max(limit, 128UL);
+	edu_sysctl_mem[0] = limit / 4 * 3;
+	edu_sysctl_mem[1] = limit;
+	edu_sysctl_mem[2] = edu_sysctl_mem[0] * 2;
+}
+
+int edu_sysctl_global_init(void)
+{
+	edu_sysctl_global_hdr = register_net_sysctl(&init_net, "net/edutcp",
+						    edu_sysctl_global);
+	return edu_sysctl_global_hdr ? 0 : -ENOMEM;
+}
+
+void edu_sysctl_global_exit(void)
+{
+	unregister_net_sysctl_table(edu_sysctl_global_hdr);
 }
 
 int edu_sysctl_init_net(struct net *net, struct edu_net *en)

@@ -194,8 +194,8 @@ snmp_value() {
 #   SynAckRetrans   TcpExt TCPSynRetrans    (tcp_rtx_synack())
 #   AbortOnOverflow TcpExt EmbryonicRsts    (tcp_check_req(), listen_overflow
 #                                            falling through to embryonic_reset)
-#   AbortOn*, FastRetrans, Timeouts, OFOQueue, WinProbe, ChallengeACK,
-#   SYNChallenge, ACKSkipped*: TcpExt TCP<name>
+#   AbortOn*, FastRetrans, Timeouts, OFOQueue, WinProbe, RcvQDrop, OFODrop,
+#   MemoryPressures, ChallengeACK, SYNChallenge, ACKSkipped*: TcpExt TCP<name>
 # and TcpExt for the listen/cookie counters, Tcp (/proc/net/snmp) otherwise.
 # Prints -1 when the counter does not exist, so a check on it fails.
 counter() {
@@ -208,8 +208,8 @@ counter() {
 		SynQueueDrops) name=TCPReqQFullDrop ;;
 		SynAckRetrans) name=TCPSynRetrans ;;
 		AbortOnOverflow) name=EmbryonicRsts ;;
-		AbortOn*|FastRetrans|Timeouts|OFOQueue|WinProbe|ChallengeACK|\
-		SYNChallenge|ACKSkipped*)
+		AbortOn*|FastRetrans|Timeouts|OFOQueue|WinProbe|RcvQDrop|OFODrop|\
+		MemoryPressures|ChallengeACK|SYNChallenge|ACKSkipped*)
 			name=TCP$name ;;
 		esac
 		case $name in

@@ -20,6 +20,10 @@
 #  * values are per namespace: a fresh namespace gets the defaults while
 #    this one holds other values; the initial namespace keeps its own; what
 #    a fresh namespace writes is not seen here.
+# The global knobs (a second table: mem, three numbers, like tcp_mem) exist
+# in the initial namespace only: missing here as the Linux knob is; there,
+# three numbers in tcp_init_mem()'s proportions, each within a tenth of the
+# Linux knob's (computed at boot, not at module load); a write reads back.
 #
 # The whole test runs in a network namespace of its own (unshare -n), so
 # that its writes can never reach the namespace the other tests run in.
@@ -38,8 +42,9 @@ DOC=docs/sysctl.md
 D=/proc/sys/net/edutcp
 ORACLE=/proc/sys/net/ipv4
 
-declare -A DEF MIN MAX LINUX START
+declare -A DEF MIN MAX LINUX START GLINUX
 KNOBS=()
+GLOBALS=()
 
 trim() {
 	local s=$1
@@ -74,6 +79,72 @@ parse_doc() {
 		LINUX[$k]=
 		[[ ${c[5]} =~ net\.ipv4\.(tcp_[a-z0-9_]+) ]] && LINUX[$k]=${BASH_REMATCH[1]}
 	done < "$DOC"
+}
+
+# The global knobs' table: rows after "| global knob | default | Linux 6.1 |".
+parse_globals() {
+	local line in=0 k
+	local -a c
+	while IFS= read -r line; do
+		if [ "$in" = 0 ]; then
+			[[ $line =~ ^\|\ *global\ knob\ *\| ]] && in=1
+			continue
+		fi
+		[[ $line == \|* ]] || break
+		[[ $line =~ ^\|[\ -]*\| ]] && continue
+		IFS='|' read -r -a c <<< "$line"
+		trim "${c[1]}"
+		k=$REPLY
+		GLOBALS+=("$k")
+		GLINUX[$k]=
+		[[ ${c[3]} =~ net\.ipv4\.(tcp_[a-z0-9_]+) ]] && GLINUX[$k]=${BASH_REMATCH[1]}
+	done < "$DOC"
+}
+
+# A global knob and its Linux twin: neither exists in this namespace.
+global_absent_here() {
+	local k=$1 rc=0
+	[ ! -e "$D/$k" ] || { echo "$D/$k exists in a namespace not the initial one"; rc=1; }
+	[ -z "${GLINUX[$k]}" ] || [ ! -e "$ORACLE/${GLINUX[$k]}" ] ||
+		{ echo "$ORACLE/${GLINUX[$k]} exists here: the oracle changed"; rc=1; }
+	return "$rc"
+}
+
+# init_read FILE: its contents in the initial namespace.
+init_read() { nsenter -t 1 -n cat "$1"; }
+
+# tcp_init_mem()'s rule: min = limit / 4 * 3, pressure = limit, max = 2 min;
+# each within a tenth of the Linux knob's.
+global_default_ok() {
+	local k=$1 i rc=0
+	local -a v o
+	read -r -a v <<< "$(init_read "$D/$k")"
+	read -r -a o <<< "$(init_read "$ORACLE/${GLINUX[$k]}")"
+	echo "$k: ${v[*]}; ${GLINUX[$k]}: ${o[*]}"
+	if [ "${#v[@]}" != 3 ] || [ "${#o[@]}" != 3 ]; then
+		echo "not three numbers"
+		return 1
+	fi
+	# shellcheck disable=SC2017  # tcp_init_mem()'s own order of operations
+	[ "${v[0]}" = $((v[1] / 4 * 3)) ] || { echo "min is not pressure / 4 * 3"; rc=1; }
+	[ "${v[2]}" = $((v[0] * 2)) ] || { echo "max is not twice min"; rc=1; }
+	for i in 0 1 2; do
+		if [ $((v[i] * 10)) -lt $((o[i] * 9)) ] || [ $((v[i] * 10)) -gt $((o[i] * 11)) ]; then
+			echo "value $i: ${v[i]} is not within a tenth of ${o[i]}"
+			rc=1
+		fi
+	done
+	return "$rc"
+}
+
+global_write_ok() {
+	local k=$1 before want got
+	before=$(init_read "$D/$k")
+	want="$(( $(echo "$before" | awk '{ print $1 }') + 1 )) $(echo "$before" | awk '{ print $2, $3 }')"
+	nsenter -t 1 -n bash -c "echo '$want' > $D/$k" || return 1
+	got=$(init_read "$D/$k" | tr -s '[:space:]' ' ')
+	nsenter -t 1 -n bash -c "echo '$before' > $D/$k"
+	expect_eq "${got% }" "$want"
 }
 
 is_int() { [[ $1 =~ ^-?[0-9]+$ ]]; }
@@ -224,6 +295,7 @@ other_value() {
 # ---------------------------------------------------------------------------
 
 parse_doc
+parse_globals
 t_check "$DOC: a summary table with a number for each min, max, default" doc_parsed
 t_check "module loaded" module_loaded
 t_check "the files of $D are the knobs of $DOC" same_set
@@ -293,5 +365,15 @@ t_check "... which are not seen here" here_kept
 
 for k in "${KNOBS[@]}"; do
 	[ -e "$D/$k" ] && put "$k" "${START[$k]}" > /dev/null
+done
+
+# --- global knobs, in the initial namespace only ---------------------------
+
+t_check "$DOC: a table of global knobs (${GLOBALS[*]})" test "${#GLOBALS[@]}" -gt 0
+for k in "${GLOBALS[@]}"; do
+	t_check "$k: absent in this namespace, as ${GLINUX[$k]}" global_absent_here "$k"
+	t_check "$k: in the initial namespace, tcp_init_mem()'s default, as ${GLINUX[$k]}" \
+		global_default_ok "$k"
+	t_check "$k: a write in the initial namespace reads back" global_write_ok "$k"
 done
 t_done
