@@ -2,7 +2,8 @@
 /*
  * sysctl.c - /proc/sys/net/edutcp/, one table per network namespace.
  *
- * Each knob mirrors a net.ipv4.tcp_* one and starts from Linux's default.
+ * Each knob mirrors a net.ipv4.tcp_* one and starts from Linux's default,
+ * but backlog_model, which Linux lacks: it starts as Linux's own rule.
  * Values are range checked: a write outside the range fails with EINVAL
  * and the old value stays.
  */
