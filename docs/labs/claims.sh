@@ -110,7 +110,7 @@ listener() {
 	# shellcheck disable=SC2046
 	bgrun "$out" $H/edu_listener $(fam_opt "$fam") "$@"
 	LPID=${PIDS[-1]}
-	echo "\$ edu_listener $(fam_opt "$fam")${1:+ }$* &"
+	echo "\$ edu_listener $(fam_opt "$fam" | sed 's/$/ /')$* &"
 	wait_line "$out" '^(listening|error)' 10
 	cat "$out"
 }
@@ -121,7 +121,7 @@ clients() {
 	shift 2
 	# shellcheck disable=SC2046
 	bgrun "$out" $H/edu_connect $(fam_opt "$fam") "$@"
-	echo "\$ edu_connect $(fam_opt "$fam")${1:+ }$* &"
+	echo "\$ edu_connect $(fam_opt "$fam" | sed 's/$/ /')$* &"
 	wait_line "$out" '^(summary|error)' 15
 	cat "$out"
 }
@@ -191,8 +191,8 @@ listen_cols() {
 flood() {
 	local d0 end
 	d0=$(counter "$1" ListenDrops)
-	echo "\$ ip netns exec far edusynflood -P $(proto "$1") -n $3 -u -s $4.1-$4.250 $ADDR:$2"
-	ip netns exec "$FAR" $B/edusynflood -P "$(proto "$1")" -n "$3" -u -s "$4.1-$4.250" "$ADDR:$2" 2>&1
+	echo "\$ (in far) edusynflood -P $(proto "$1") -n $3 -u -s $4.1-$4.250 $ADDR:$2"
+	nsenter --net=/run/netns/"$FAR" $B/edusynflood -P "$(proto "$1")" -n "$3" -u -s "$4.1-$4.250" "$ADDR:$2" 2>&1
 	end=$((SECONDS + 10))
 	until [ $(($(count "$1" 03 "$2") + $(counter "$1" ListenDrops) - d0)) -ge "$3" ]; do
 		[ "$SECONDS" -lt "$end" ] || break
@@ -311,7 +311,7 @@ claim7() {
 	local fam=$1 p=9701 nr
 	run sysctl fs.nr_open
 	nr=$(cat /proc/sys/fs/nr_open)
-	echo "\$ (ulimit -n 16; edu_connect $(fam_opt "$fam") -n 20 $ADDR $p)"
+	echo "\$ (ulimit -n 16; edu_connect $(fam_opt "$fam" | sed 's/$/ /')-n 20 -w 1500 $ADDR $p)"
 	# shellcheck disable=SC2046
 	(ulimit -n 16; $H/edu_connect $(fam_opt "$fam") -n 20 -w 1500 $ADDR $p) > "$T/c7$fam" 2>&1
 	grep -v '^conn' "$T/c7$fam"
