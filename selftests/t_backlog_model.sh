@@ -126,7 +126,7 @@ accounted() {
 # gets one connection, then the flood; all three at once, then the checks.
 scenario() {
 	local fam=$1 model=$2 base=$3 t=$T_TMP/$1 b port want got d0 o0 s0 net
-	local refused=0 drops overflows synqdrops
+	local refused=0 drops overflows synqdrops flood
 	d0=$(counter "$NS_S" "$fam" ListenDrops)
 	o0=$(counter "$NS_S" "$fam" ListenOverflows)
 	s0=$(counter "$NS_S" "$fam" SynQueueDrops)
@@ -141,13 +141,19 @@ scenario() {
 			eval 'has_line "$t/c$port" "^summary connected=1 " || { cat "$t/c$port"; false; }'
 	done
 	# Unique spoofed sources in 10.99.(128 + port % 100).0/24: every SYN
-	# makes a request of its own unless refused.
+	# makes a request of its own unless refused.  The three floods at
+	# once: under SYN-queue pressure requests expire after 7 s, so the
+	# snapshot below must come soon after all of them.
+	flood=
 	for b in $BACKLOGS; do
 		port=$((base + b))
 		net=10.99.$((128 + port % 100))
-		cl "$FLOOD -P $(fam_proto "$fam") -n $NFLOOD -u -s $net.1-$net.250 $SRV:$port > $t/f$port 2>&1; echo flood-done >> $t/f$port"
+		flood="$flood $FLOOD -P $(fam_proto "$fam") -n $NFLOOD -u -s $net.1-$net.250 $SRV:$port > $t/f$port 2>&1 & p=\"\$p \$!\";"
 	done
-	wait_line "$t/f$((base + ${BACKLOGS##* }))" '^flood-done' $((20 * T_SLOW))
+	rm -f "$t/fdone$base"
+	# (Not a bare wait: that shell also holds the clients.)
+	cl "p=; $flood wait \$p; echo flood-done > $t/fdone$base"
+	wait_line "$t/fdone$base" '^flood-done' $((20 * T_SLOW))
 	wait_until $((10 * T_SLOW)) accounted "$fam" "$base" "$d0" > /dev/null
 	# One moment for every check below: under TCG the seconds pass, and
 	# under SYN-queue pressure old requests expire after 7 s.
