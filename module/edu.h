@@ -89,6 +89,7 @@ struct edu_net {
 	atomic_t	orphans;
 	int	sysctl_challenge_ack_limit;
 	int	sysctl_invalid_ratelimit;	/* ms */
+	int	sysctl_backlog_model;		/* EDU_BACKLOG_* (uapi) */
 
 	/* RFC 5961 challenge ACKs left this second (input.c), lockless */
 	u32	challenge_timestamp;		/* the second, jiffies / HZ */
@@ -349,6 +350,9 @@ int edu_listen_rcv(struct sock *sk, struct sk_buff *skb);
 void edu_cookie_init(void);
 void edu_req_err(struct sock *sk, __be32 raddr, __be16 rport, __be32 laddr,
 		 __be16 lport, u32 seq, bool abort);
+int edu_backlog_model(const struct sock *sk);
+u32 edu_queued_max(const struct sock *sk, int model);
+u32 edu_queue_max(const struct sock *sk, int model);
 
 /* connect.c: the active open */
 int edu_connect(struct socket *sock, struct sockaddr *uaddr, int addr_len,

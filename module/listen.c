@@ -33,6 +33,15 @@
  *     struct socket.  Closing the listener (or shutdown(SHUT_RD)) frees
  *     every request and resets every child still queued.
  *
+ * That is the "linux" backlog model.  The backlog_model sysctl swaps in
+ * one of two older rules, where the queues share one limit C (requests
+ * and children together): "bsd", 4.4BSD's sonewconn(), C = 3 * B / 2 + 1;
+ * "sum", C = B (at least 1).  A SYN that finds C already queued is
+ * dropped (ListenOverflows, ListenDrops; no cookie, even with syncookies,
+ * as in 4.4BSD, which had none), and each queue alone is full at C, so a
+ * final ACK is refused as in step 3 when the accept queue holds C.  See
+ * edu_queued_max().
+ *
  * Locking.  All of it runs under the listener's socket lock: segments in
  * softirq with the lock's spinlock (or, while a process owns the socket,
  * later from its backlog, see input.c), timers the same way, system calls
@@ -78,7 +87,7 @@ static void edu_trace_synq(struct sock *sk, __be32 raddr, __be16 rport,
 			   int event)
 {
 	trace_edutcp_synq(sk, raddr, rport, event, edu_sk(sk)->q.syn_len,
-			  READ_ONCE(sk->sk_max_ack_backlog));
+			  edu_queue_max(sk, edu_backlog_model(sk)));
 }
 
 static void edu_trace_acceptq(struct sock *sk, __be32 raddr, __be16 rport,
@@ -86,12 +95,64 @@ static void edu_trace_acceptq(struct sock *sk, __be32 raddr, __be16 rport,
 {
 	trace_edutcp_acceptq(sk, raddr, rport, event,
 			     READ_ONCE(sk->sk_ack_backlog),
-			     READ_ONCE(sk->sk_max_ack_backlog));
+			     edu_queue_max(sk, edu_backlog_model(sk)));
+}
+
+/* The namespace's backlog_model now: EDU_BACKLOG_LINUX, _BSD or _SUM. */
+int edu_backlog_model(const struct sock *sk)
+{
+	return READ_ONCE(edu_pernet(sock_net(sk))->sysctl_backlog_model);
+}
+
+/*
+ * Under the bsd and sum models, the most requests and children @sk may
+ * hold together; 0 under linux, whose queues have a limit each.  4.4BSD's
+ * sonewconn() refuses a connection when so_qlen + so_q0len >
+ * 3 * so_qlimit / 2, so one more than that fits.  Under sum a backlog of
+ * 0 still admits one connection, as POSIX allows listen(fd, 0) to.
+ */
+u32 edu_queued_max(const struct sock *sk, int model)
+{
+	u32 backlog = READ_ONCE(sk->sk_max_ack_backlog);
+
+	switch (model) {
+	case EDU_BACKLOG_BSD:
+		return backlog + backlog / 2 + 1;	/* 3 * B / 2 + 1 */
+	case EDU_BACKLOG_SUM:
+		return max(backlog, 1U);
+	}
+	return 0;
+}
+
+/*
+ * The number each queue's length is compared with, as /proc/net/edutcp's
+ * synq_max and acceptq_max show it: the queue is full when it holds more.
+ * Linux's is the backlog (inet_csk_reqsk_queue_is_full(),
+ * sk_acceptq_is_full()); under a shared limit C, C - 1.
+ */
+u32 edu_queue_max(const struct sock *sk, int model)
+{
+	u32 queued_max = edu_queued_max(sk, model);
+
+	return queued_max ? queued_max - 1 : READ_ONCE(sk->sk_max_ack_backlog);
+}
+
+/* Requests and children together fill the shared limit C. */
+static bool edu_queues_are_full(const struct sock *sk, int model)
+{
+	return edu_sk(sk)->q.syn_len + READ_ONCE(sk->sk_ack_backlog) >=
+	       edu_queued_max(sk, model);
 }
 
 static bool edu_synq_is_full(const struct sock *sk)
 {
 	return edu_sk(sk)->q.syn_len > READ_ONCE(sk->sk_max_ack_backlog);
+}
+
+/* sk_acceptq_is_full(), against the model's limit. */
+static bool edu_acceptq_is_full(const struct sock *sk, int model)
+{
+	return READ_ONCE(sk->sk_ack_backlog) > edu_queue_max(sk, model);
 }
 
 /* Count a SYN or ACK the listener could not take. */
@@ -463,13 +524,15 @@ static void edu_conn_request(struct sock *sk, struct sk_buff *skb)
 	const struct iphdr *iph = ip_hdr(skb);
 	const struct tcphdr *th = tcp_hdr(skb);
 	int syncookies = READ_ONCE(en->sysctl_syncookies);
+	int model = edu_backlog_model(sk);
 	bool want_cookie = false;
 	struct edu_request *req;
 
 	/* Never answer a SYN sent to broadcast or multicast (tcp_v4_conn_request()). */
 	if (skb_rtable(skb)->rt_flags & (RTCF_BROADCAST | RTCF_MULTICAST))
 		goto drop;
-	if (syncookies == 2 || edu_synq_is_full(sk)) {
+	if (syncookies == 2 ||
+	    (model == EDU_BACKLOG_LINUX && edu_synq_is_full(sk))) {
 		if (!syncookies) {
 			EDU_INC_STATS(sock_net(sk), EDU_MIB_SYNQUEUEDROPS);
 			edu_trace_synq(sk, iph->saddr, th->source, EDU_TQ_DROP);
@@ -477,7 +540,9 @@ static void edu_conn_request(struct sock *sk, struct sk_buff *skb)
 		}
 		want_cookie = true;
 	}
-	if (sk_acceptq_is_full(sk)) {
+	/* One limit for both queues: counted as an accept-queue overflow. */
+	if (edu_acceptq_is_full(sk, model) ||
+	    (model != EDU_BACKLOG_LINUX && edu_queues_are_full(sk, model))) {
 		EDU_INC_STATS(sock_net(sk), EDU_MIB_LISTENOVERFLOWS);
 		edu_trace_acceptq(sk, iph->saddr, th->source, EDU_TQ_DROP);
 		goto drop;
@@ -603,7 +668,8 @@ static void edu_check_req(struct sock *sk, struct edu_request *req,
 		return;
 	}
 
-	if (sk_acceptq_is_full(sk)) {
+	/* Under bsd and sum the request is counted in the limit already. */
+	if (edu_acceptq_is_full(sk, edu_backlog_model(sk))) {
 		EDU_INC_STATS(net, EDU_MIB_LISTENOVERFLOWS);
 		edu_listen_drop(sk);
 		edu_trace_acceptq(sk, req->raddr, req->rport, EDU_TQ_DROP);
@@ -640,6 +706,7 @@ static void edu_cookie_ack(struct sock *sk, struct sk_buff *skb)
 	const struct tcphdr *th = tcp_hdr(skb);
 	struct net *net = sock_net(sk);
 	struct sock *child;
+	int model;
 
 	if (!READ_ONCE(edu_pernet(net)->sysctl_syncookies) ||
 	    (cb->flags & (TCPHDR_SYN | TCPHDR_RST)) ||
@@ -652,7 +719,10 @@ static void edu_cookie_ack(struct sock *sk, struct sk_buff *skb)
 	}
 	EDU_INC_STATS(net, EDU_MIB_SYNCOOKIESRECV);
 
-	if (sk_acceptq_is_full(sk)) {
+	/* A cookie's child is one more under a shared limit. */
+	model = edu_backlog_model(sk);
+	if (edu_acceptq_is_full(sk, model) ||
+	    (model != EDU_BACKLOG_LINUX && edu_queues_are_full(sk, model))) {
 		EDU_INC_STATS(net, EDU_MIB_LISTENOVERFLOWS);
 		edu_listen_drop(sk);
 		edu_trace_acceptq(sk, iph->saddr, th->source, EDU_TQ_DROP);

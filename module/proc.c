@@ -74,7 +74,8 @@ static void edu_proc_row(struct seq_file *seq, struct sock *sk, int *sl)
 		rx_queue = READ_ONCE(sk->sk_ack_backlog);
 		acceptq = rx_queue;
 		synq = READ_ONCE(es->q.syn_len);
-		backlog = READ_ONCE(sk->sk_max_ack_backlog);
+		/* The backlog, or the limit of the namespace's backlog_model */
+		backlog = edu_queue_max(sk, edu_backlog_model(sk));
 		drops = atomic_read(&sk->sk_drops);
 	} else if (state == TCP_TIME_WAIT) {
 		/* As TCP's TIME_WAIT rows: the timer, no owner, no queues. */

@@ -247,11 +247,15 @@ static void edu_get_info(struct sock *sk, struct edu_info *info)
 	info->edui_retransmits = es->retransmits;
 	info->edui_rto_ms = jiffies_to_msecs(es->rto);
 	if (sk->sk_state == TCP_LISTEN) {
+		int model = edu_backlog_model(sk);
+
 		info->edui_synq_len = es->q.syn_len;
-		info->edui_synq_max = sk->sk_max_ack_backlog;
+		info->edui_synq_max = edu_queue_max(sk, model);
 		info->edui_acceptq_len = sk->sk_ack_backlog;
-		info->edui_acceptq_max = sk->sk_max_ack_backlog;
+		info->edui_acceptq_max = info->edui_synq_max;
 		info->edui_drops = atomic_read(&sk->sk_drops);
+		info->edui_backlog_model = model;
+		info->edui_queued_max = edu_queued_max(sk, model);
 	} else {
 		info->edui_sndq_bytes = edu_sndq(es);
 		info->edui_rcvq_bytes = es->rcv_nxt - es->copied_seq;

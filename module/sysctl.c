@@ -2,11 +2,13 @@
 /*
  * sysctl.c - /proc/sys/net/edutcp/, one table per network namespace.
  *
- * Each knob mirrors a net.ipv4.tcp_* one and starts from Linux's default.
+ * Each knob mirrors a net.ipv4.tcp_* one and starts from Linux's default,
+ * but backlog_model, which Linux lacks: it starts as Linux's own rule.
  * Values are range checked: a write outside the range fails with EINVAL
  * and the old value stays.
  */
 #include <linux/slab.h>
+#include <linux/string.h>
 #include <linux/swap.h>
 #include <linux/sysctl.h>
 #include <net/tcp.h>
@@ -16,6 +18,42 @@ static int edu_one_day_secs = 24 * 3600;
 static int edu_rto_max_ms = TCP_RTO_MAX * 1000 / HZ;
 static int edu_max_retries = 255;
 static int edu_one_day_ms = 24 * 3600 * 1000;
+
+/* backlog_model's names, indexed by EDU_BACKLOG_* (listen.c). */
+static const char * const edu_backlog_models[] = {
+	[EDU_BACKLOG_LINUX]	= "linux",
+	[EDU_BACKLOG_BSD]	= "bsd",
+	[EDU_BACKLOG_SUM]	= "sum",
+};
+
+/*
+ * backlog_model reads and takes a name, as net.ipv4.tcp_congestion_control
+ * does (proc_tcp_congestion_control()): proc_dostring() on a buffer that
+ * starts with the current name, then a lookup; a name not in the list
+ * fails with EINVAL and the old model stays.
+ */
+static int edu_proc_backlog_model(struct ctl_table *table, int write,
+				  void *buffer, size_t *lenp, loff_t *ppos)
+{
+	int *model = table->data;
+	char name[16];
+	struct ctl_table tbl = {
+		.data	= name,
+		.maxlen	= sizeof(name),
+	};
+	int ret, i;
+
+	strscpy(name, edu_backlog_models[READ_ONCE(*model)], sizeof(name));
+	ret = proc_dostring(&tbl, write, buffer, lenp, ppos);
+	if (!write || ret)
+		return ret;
+	i = match_string(edu_backlog_models, ARRAY_SIZE(edu_backlog_models),
+			 name);
+	if (i < 0)
+		return -EINVAL;
+	WRITE_ONCE(*model, i);
+	return 0;
+}
 
 /* .data is filled in per namespace by edu_sysctl_init_net(). */
 static struct ctl_table edu_sysctl_template[] = {
@@ -123,6 +161,12 @@ static struct ctl_table edu_sysctl_template[] = {
 		.extra1		= SYSCTL_ZERO,
 		.extra2		= &edu_one_day_ms,
 	},
+	{
+		.procname	= "backlog_model",
+		.maxlen		= sizeof(int),
+		.mode		= 0644,
+		.proc_handler	= edu_proc_backlog_model,
+	},
 	{ }
 };
 
@@ -132,7 +176,8 @@ static struct ctl_table edu_sysctl_template[] = {
  * which Linux sizes from its established-hash table.  Linux sizes
  * tcp_max_orphans from memory; EDUTCP's max_orphans is a fixed 4096.
  * challenge_ack_limit is INT_MAX, no limit, as Linux 6.1 has it
- * (tcp_sk_init()); invalid_ratelimit is Linux's HZ / 2, in milliseconds.
+ * (tcp_sk_init()); invalid_ratelimit is Linux's HZ / 2, in milliseconds;
+ * backlog_model is linux, Linux's own rule.
  */
 void edu_sysctl_defaults(struct net *net, struct edu_net *en)
 {
@@ -149,6 +194,7 @@ void edu_sysctl_defaults(struct net *net, struct edu_net *en)
 	en->sysctl_orphan_retries = 0;	/* tcp_sk_init()'s */
 	en->sysctl_challenge_ack_limit = INT_MAX;
 	en->sysctl_invalid_ratelimit = jiffies_to_msecs(HZ / 2);
+	en->sysctl_backlog_model = EDU_BACKLOG_LINUX;
 }
 
 /*
@@ -210,6 +256,7 @@ int edu_sysctl_init_net(struct net *net, struct edu_net *en)
 		&en->sysctl_orphan_retries,
 		&en->sysctl_challenge_ack_limit,
 		&en->sysctl_invalid_ratelimit,
+		&en->sysctl_backlog_model,
 	};
 	struct ctl_table *table;
 	int i;

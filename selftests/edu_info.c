@@ -5,9 +5,13 @@
  * The listener's queue fields are checked against the oracle: TCP_INFO
  * reports a listener's accept-queue length in tcpi_unacked and its backlog
  * in tcpi_sacked, and the same scenario must give the same numbers in
- * edui_acceptq_len and edui_acceptq_max.
+ * edui_acceptq_len and edui_acceptq_max.  EDUTCP only: the limits each
+ * backlog_model sysctl value gives a listener (docs/sysctl.md).
  */
+#define _GNU_SOURCE
 #include <errno.h>
+#include <fcntl.h>
+#include <sched.h>
 #include <unistd.h>
 #include <sys/socket.h>
 #include <netinet/tcp.h>
@@ -152,6 +156,56 @@ TEST(edu_connection_fields)
 	EXPECT_EQ(4U, info.edui_synq_max);
 	close(afd);
 	close(cfd);
+	close(lfd);
+}
+
+static int set_backlog_model(const char *name)
+{
+	int fd = open("/proc/sys/net/edutcp/backlog_model", O_WRONLY);
+	ssize_t n;
+
+	if (fd < 0)
+		return -errno;
+	n = write(fd, name, strlen(name));
+	close(fd);
+	return n < 0 ? -errno : 0;
+}
+
+/*
+ * A listener with backlog 4, in a network namespace of the test's own,
+ * under each model: the limits EDU_INFO reports, read while the model is
+ * in force (it is the namespace's now, not the one at listen() time).
+ */
+TEST(edu_backlog_models)
+{
+	static const struct {
+		const char	*name;
+		unsigned int	model, queue_max, queued_max;
+	} m[] = {
+		{ "linux", EDU_BACKLOG_LINUX, 4, 0 },	/* each queue: 4 + 1 */
+		{ "bsd", EDU_BACKLOG_BSD, 6, 7 },	/* 3 * 4 / 2 + 1 */
+		{ "sum", EDU_BACKLOG_SUM, 3, 4 },	/* 4 together */
+	};
+	struct edu_family f = { .edu = 1 };
+	struct edu_info info;
+	socklen_t n;
+	int lfd, i;
+
+	ASSERT_EQ(0, unshare(CLONE_NEWNET));
+	lfd = edu_listener(&f, SOCK_NONBLOCK, "0.0.0.0", PORT(2), 4);
+	ASSERT_LE(0, lfd);
+	for (i = 0; i < 3; i++) {
+		ASSERT_EQ(0, set_backlog_model(m[i].name));
+		n = sizeof(info);
+		ASSERT_EQ(0, edu_info(lfd, &info, &n));
+		EXPECT_EQ(sizeof(info), n);
+		EXPECT_EQ(2, info.edui_version);
+		EXPECT_EQ(m[i].model, info.edui_backlog_model);
+		EXPECT_EQ(m[i].queue_max, info.edui_synq_max);
+		EXPECT_EQ(m[i].queue_max, info.edui_acceptq_max);
+		EXPECT_EQ(m[i].queued_max, info.edui_queued_max);
+	}
+	EXPECT_EQ(-EINVAL, set_backlog_model("solaris\n"));
 	close(lfd);
 }
 

@@ -17,6 +17,9 @@
 #  * min - 1, max + 1, a word and a number followed by junk are refused
 #    with EINVAL, and the value stays what it was;
 #  * min and max are accepted, and read back;
+#  * a knob that takes names (its max column is "-", its min column lists
+#    the names): each name is accepted and read back, a number, another
+#    word and a name in capitals are refused with EINVAL;
 #  * values are per namespace: a fresh namespace gets the defaults while
 #    this one holds other values; the initial namespace keeps its own; what
 #    a fresh namespace writes is not seen here.
@@ -42,7 +45,7 @@ DOC=docs/sysctl.md
 D=/proc/sys/net/edutcp
 ORACLE=/proc/sys/net/ipv4
 
-declare -A DEF MIN MAX LINUX START GLINUX
+declare -A DEF MIN MAX LINUX START GLINUX WORDS
 KNOBS=()
 GLOBALS=()
 
@@ -77,6 +80,12 @@ parse_doc() {
 		trim "${c[4]}"
 		MAX[$k]=$REPLY
 		LINUX[$k]=
+		WORDS[$k]=
+		if [ "${MAX[$k]}" = - ]; then
+			WORDS[$k]=${MIN[$k]}
+			MIN[$k]=${WORDS[$k]%% *}
+			MAX[$k]=${WORDS[$k]##* }
+		fi
 		[[ ${c[5]} =~ net\.ipv4\.(tcp_[a-z0-9_]+) ]] && LINUX[$k]=${BASH_REMATCH[1]}
 	done < "$DOC"
 }
@@ -153,6 +162,7 @@ doc_parsed() {
 	local k bad=0
 	[ ${#KNOBS[@]} -gt 0 ] || { echo "no summary table in $DOC"; return 1; }
 	for k in "${KNOBS[@]}"; do
+		[ -z "${WORDS[$k]}" ] || continue
 		if ! is_int "${MIN[$k]}" || ! is_int "${MAX[$k]}"; then
 			echo "$k: min '${MIN[$k]}' or max '${MAX[$k]}' is not a number"
 			bad=1
@@ -204,7 +214,7 @@ val() {
 default_ok() {
 	local k=$1 v o rc=0
 	v=$(val "$k") || return 1
-	if is_int "${DEF[$k]}"; then
+	if is_int "${DEF[$k]}" || [ -n "${WORDS[$k]}" ]; then
 		expect_eq "$v" "${DEF[$k]}" || rc=1
 	fi
 	if [ -n "${LINUX[$k]}" ]; then
@@ -283,8 +293,13 @@ ordered() {
 
 # A value in range and different from the default.
 other_value() {
-	local k=$1 d
+	local k=$1 d w
 	d=$(val "$k")
+	if [ -n "${WORDS[$k]}" ]; then
+		for w in ${WORDS[$k]}; do
+			[ "$w" = "$d" ] || { echo "$w"; return; }
+		done
+	fi
 	if [ "$d" -lt "${MAX[$k]}" ]; then
 		echo $((d + 1))
 	else
@@ -311,6 +326,16 @@ defaults=$(snapshot)
 
 for k in "${KNOBS[@]}"; do
 	[ -e "$D/$k" ] || continue
+	if [ -n "${WORDS[$k]}" ]; then
+		for w in ${WORDS[$k]}; do
+			t_check "$k: '$w' accepted" accepted "$k" "$w"
+		done
+		for w in 1 abc "${MIN[$k]^^}" "${MIN[$k]}x"; do
+			t_check "$k: '$w' refused with EINVAL, value kept" refused "$k" "$w"
+		done
+		t_check "$k: back to the default (${START[$k]})" accepted "$k" "${START[$k]}"
+		continue
+	fi
 	lo=${MIN[$k]}
 	hi=${MAX[$k]}
 	t_check "$k: min - 1 ($((lo - 1))) refused with EINVAL, value kept" refused "$k" $((lo - 1))

@@ -45,7 +45,7 @@
  */
 #define EDU_INFO	11
 
-#define EDU_INFO_VERSION	1
+#define EDU_INFO_VERSION	2
 
 struct edu_info {
 	__u8	edui_version;		/* EDU_INFO_VERSION */
@@ -56,9 +56,9 @@ struct edu_info {
 
 	/* A listener's queues (zero for other sockets). */
 	__u32	edui_synq_len;		/* half-open requests */
-	__u32	edui_synq_max;		/* the backlog: full above it */
+	__u32	edui_synq_max;		/* full above it: the backlog (linux) */
 	__u32	edui_acceptq_len;	/* children waiting for accept() */
-	__u32	edui_acceptq_max;	/* the backlog: full above it */
+	__u32	edui_acceptq_max;	/* full above it: the backlog (linux) */
 	__u32	edui_drops;		/* SYNs and ACKs it could not take */
 
 	/* A connection's queues and windows, in bytes. */
@@ -66,6 +66,25 @@ struct edu_info {
 	__u32	edui_rcvq_bytes;	/* received, not yet read */
 	__u32	edui_snd_wnd;		/* the peer's advertised window */
 	__u32	edui_rcv_wnd;		/* the window we advertise */
+
+	/* Version 2: a listener's backlog model (zero for other sockets). */
+	__u32	edui_backlog_model;	/* EDU_BACKLOG_LINUX, _BSD, _SUM */
+	__u32	edui_queued_max;	/* requests + children together at
+					 * most; 0: no such limit (linux)
+					 */
+};
+
+/*
+ * The rule that sizes a listener's queues from its backlog B, chosen per
+ * network namespace by /proc/sys/net/edutcp/backlog_model (which reads and
+ * takes the names): LINUX, Linux 6.1's, each queue full when it holds more
+ * than B; BSD, 4.4BSD's sonewconn(), requests and children together at
+ * most 3 * B / 2 + 1; SUM, together at most B (at least 1).
+ */
+enum {
+	EDU_BACKLOG_LINUX,
+	EDU_BACKLOG_BSD,
+	EDU_BACKLOG_SUM,
 };
 
 /* An EDUTCP address has the size and layout of struct sockaddr_in. */
