@@ -31,6 +31,12 @@ set -u
 
 NFLOOD=10
 BACKLOGS="1 2 4"
+# On the debug kernel B = 4 is left out: its SYN queue holds more than
+# half of max(8, B), so the SYN-queue pressure rule (reqsk_timer_handler())
+# cuts the requests' SYN-ACK retries to 2 and they expire 7 s after their
+# SYN, sooner than the instrumented kernel lets the test count them.  The
+# models' arithmetic is the same at B = 1 and 2, whose queues stay small.
+[ "$T_SLOW" -eq 1 ] || BACKLOGS="1 2"
 KNOB=/proc/sys/net/edutcp/backlog_model
 declare -A TCP_GOT=()
 
