@@ -452,13 +452,36 @@ static void segment_step(const struct ev *e)
 	s->cross = strstr(e->flags, "RST") != NULL;
 }
 
+/*
+ * The connection an event of one end belongs to: @me changed state or
+ * sent, @peer is the other end; one of the two ports is a listener's.
+ * *@line is @me's lifeline.  NULL when neither port is a listener's, or
+ * when the connection is filtered out.
+ */
+static struct conn *end_conn(const struct ep *me, const struct ep *peer,
+			     int *line)
+{
+	int l = listener_of(me->port);
+	bool server = l >= 0;
+	struct conn *c;
+
+	if (!server)
+		l = listener_of(peer->port);
+	if (l < 0)
+		return NULL;
+	c = conn_of(server ? peer : me, l);
+	if (!wanted(c))
+		return NULL;
+	*line = server ? server_lifeline(c) : client_lifeline(c);
+	return c;
+}
+
 static void state_step(const struct ev *e)
 {
 	bool listener = !e->y.port;
 	int l = listener_of(e->x.port), line;
 	bool server = l >= 0;
 	struct step *s;
-	struct conn *c;
 
 	if (listener) {
 		if (l < 0 || (port_filter && port_filter != e->x.port))
@@ -469,14 +492,8 @@ static void state_step(const struct ev *e)
 			 ep_str(&e->x), e->w1, e->w2);
 		return;
 	}
-	if (!server)
-		l = listener_of(e->y.port);
-	if (l < 0)
+	if (!end_conn(&e->x, &e->y, &line))
 		return;
-	c = conn_of(server ? &e->y : &e->x, l);
-	if (!wanted(c))
-		return;
-	line = server ? server_lifeline(c) : client_lifeline(c);
 	s = add_step(e, true, line, line);
 	snprintf(s->text, sizeof(s->text), "%s%s → %s", server ? "server " : "",
 		 e->w1, e->w2);
@@ -549,22 +566,11 @@ static void queue_step(const struct ev *e)
 /* A retransmission whose segment is not in the trace: a note. */
 static void rtx_step(const struct ev *e)
 {
-	int l = listener_of(e->y.port);
-	bool to_server = l >= 0;
 	struct step *s;
-	struct conn *c;
 	int line;
 
-	if (e->rtx_done)
+	if (e->rtx_done || !end_conn(&e->x, &e->y, &line))
 		return;
-	if (!to_server)
-		l = listener_of(e->x.port);
-	if (l < 0)
-		return;
-	c = conn_of(to_server ? &e->x : &e->y, l);
-	if (!wanted(c))
-		return;
-	line = to_server ? client_lifeline(c) : server_lifeline(c);
 	s = add_step(e, true, line, line);
 	s->alarm = true;
 	snprintf(s->text, sizeof(s->text), "%s retransmission %u", e->w1,
