@@ -100,6 +100,7 @@ install: module userspace
 	$(KMAKE) modules_install
 	install -D -m 0644 $(BUILD)/lib/libedu-run.so $(DESTDIR)/usr/local/lib/edutcp/libedu-run.so
 	install -D -m 0755 $(BUILD)/bin/edu-run $(DESTDIR)/usr/local/bin/edu-run
+	install -D -m 0644 docs/edu.7 $(DESTDIR)/usr/local/share/man/man7/edu.7
 	depmod -a $(shell sed -n 's/^\#define UTS_RELEASE "\(.*\)"/\1/p' $(KDIR)/include/generated/utsrelease.h)
 
 debug-kernel:
