@@ -241,7 +241,7 @@ static int edu_get_this_port(struct sock *sk, unsigned short snum)
  * under its own bucket's lock.  Returns 0 or -EADDRINUSE.  Caller holds
  * the socket lock.
  */
-static int __edu_get_port(struct sock *sk, unsigned short snum,
+static int edu_take_port(struct sock *sk, unsigned short snum,
 			  bool exclusive)
 {
 	struct net *net = sock_net(sk);
@@ -279,7 +279,7 @@ static int __edu_get_port(struct sock *sk, unsigned short snum,
 
 int edu_get_port(struct sock *sk, unsigned short snum)
 {
-	return __edu_get_port(sk, snum, false);
+	return edu_take_port(sk, snum, false);
 }
 
 /* Release the local port of @sk.  Caller holds the socket lock. */
@@ -318,7 +318,7 @@ void edu_inherit_port(struct sock *listener, struct sock *child)
  */
 int edu_autobind_connect(struct sock *sk)
 {
-	int err = __edu_get_port(sk, 0, true);
+	int err = edu_take_port(sk, 0, true);
 
 	return err ? -EADDRNOTAVAIL : 0;
 }
@@ -351,7 +351,7 @@ static bool edu_estab_match(const struct sock *sk, __be32 saddr,
  * without them refuses.  The bucket's hash stays in sk_hash for unhashing,
  * as in Linux.
  */
-static int __edu_hash_estab(struct sock *sk, bool unique)
+static int edu_estab_insert(struct sock *sk, bool unique)
 {
 	struct edu_sock *es = edu_sk(sk), *es2;
 	struct net *net = sock_net(sk);
@@ -383,13 +383,13 @@ out:
 
 void edu_hash_estab(struct sock *sk)
 {
-	__edu_hash_estab(sk, false);
+	edu_estab_insert(sk, false);
 }
 
 /* A connecting socket's 4-tuple must be its own (inet_hash_connect()). */
 int edu_hash_connect(struct sock *sk)
 {
-	return __edu_hash_estab(sk, true);
+	return edu_estab_insert(sk, true);
 }
 
 void edu_unhash_estab(struct sock *sk)
