@@ -241,8 +241,7 @@ static int edu_get_this_port(struct sock *sk, unsigned short snum)
  * under its own bucket's lock.  Returns 0 or -EADDRINUSE.  Caller holds
  * the socket lock.
  */
-static int edu_take_port(struct sock *sk, unsigned short snum,
-			  bool exclusive)
+static int edu_take_port(struct sock *sk, unsigned short snum, bool exclusive)
 {
 	struct net *net = sock_net(sk);
 	int low, high, remaining, offset, i;
