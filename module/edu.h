@@ -290,7 +290,7 @@ enum edu_trace_queue_event {
 	EDU_TQ_RESET,		/* gone with an RST (peer's, or ours) */
 };
 
-/* af_edu.c */
+/* sock.c: the socket core */
 extern struct proto edu_proto;
 extern atomic_t edu_socks_alive;
 extern atomic_t edu_requests_alive;
@@ -299,6 +299,12 @@ void edu_done(struct sock *sk);
 int edu_disconnect(struct sock *sk);
 struct sock *edu_sock_alloc(struct net *net, struct socket *sock, gfp_t gfp,
 			    int kern);
+int edu_proto_register(void);
+void edu_proto_unregister(void);
+void edu_debugfs_init(void);
+void edu_debugfs_exit(void);
+void edu_memory_check(void);
+void edu_wait_for_sockets(void);
 
 /* bind.c: the port, listener and connection tables */
 void edu_tables_init(void);
