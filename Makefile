@@ -70,6 +70,7 @@ check-two: all
 demo: deps
 	$(MAKE) all
 	scripts/vm scripts/demo
+	scripts/demo-check
 
 vm: module
 	scripts/vm
