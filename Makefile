@@ -67,7 +67,8 @@ check: deps
 check-two: all
 	scripts/vm-pair selftests/two_machines.sh
 
-demo: deps
+demo:
+	scripts/deps chromium
 	$(MAKE) all
 	scripts/vm scripts/demo
 	scripts/demo-check
