@@ -104,7 +104,7 @@ for fam in tcp edu; do
 	t_check "$fam: overflowed: client ESTABLISHED, server SYN_RECV" \
 		expect_eq "$(result "$fam" client_state "$O") $(result "$fam" server_state "$O")" "01 03"
 	t_check "$fam: tcpdump: the SYN-ACK sent at least 3 times" \
-		expect_ge "$(result "$fam" synacks "$O")" 3
+		eval '[ "$(result "$fam" synacks "$O")" -ge 3 ]'
 	t_check "$fam: ... 1 s, then 2 s apart" \
 		eval '[[ "$(result "$fam" gaps "$O")" == 1,2* ]]'
 	t_check "$fam: after accept() the request completed" \

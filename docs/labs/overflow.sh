@@ -98,7 +98,7 @@ step "1. The final ACK meets a full accept queue (backlog 1)"
 for fam in tcp edu; do
 	listener "$fam" "$PORT" || exit 1
 	fill "$fam" "$PORT"
-	tcpdump -U -n -i lo -w "$LAB_OUT/$fam.pcap" "$(proto "$fam")" 2> /dev/null &
+	tcpdump -U --immediate-mode -n -i lo -w "$LAB_OUT/$fam.pcap" "$(proto "$fam")" 2> /dev/null &
 	cap=$!
 	until_true 5 test -s "$LAB_OUT/$fam.pcap"
 	if [ "$fam" = edu ]; then
