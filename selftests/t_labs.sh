@@ -8,6 +8,17 @@
 # pass to listen(); nginx with backlog=8 under ab -c 100: the accept queue
 # never holds more than backlog + 1, ListenOverflows grows, and every
 # request ends (complete = requests).
+#
+# backlog: backlog 2, six clients, no accept(): the SYN queue and then the
+# accept queue hold 3 (backlog + 1), 3 clients connect and 3 wait; ss -lnt
+# and edustat -ln say Recv-Q 3, Send-Q 2; somaxconn 3 clamps listen(fd,
+# 50) to 3; listen() again sets 2, 7, 1; backlog_model linux/bsd/sum
+# queue 3, 4 and 2 connections (bsd and sum on EDUTCP only).
+#
+# overflow: a final ACK meets a full accept queue (backlog 1): the client
+# ESTABLISHED, the server SYN_RECV; tcpdump sees the SYN-ACK 3 times, 1 s
+# then 2 s apart; after accept() the request completes; with
+# abort_on_overflow=1 the client's first read gets ECONNRESET.
 cd "$(dirname "$0")/.." || exit 1
 set -u
 . selftests/lib.sh
@@ -19,9 +30,9 @@ REQS=300
 CLIENTS=100
 OUT=build/labs/real-servers/output.txt
 
-for p in python3 nginx redis-server ab; do
+for p in python3 nginx redis-server ab tcpdump tc; do
 	if ! command -v "$p" > /dev/null; then
-		t_skip "real-servers lab" "$p is not installed (scripts/deps)"
+		t_skip "labs" "$p is not installed (scripts/deps)"
 		t_done
 	fi
 done
@@ -29,9 +40,9 @@ done
 t_check "scripts/lab real-servers: status 0" eval \
 	'LAB_REQUESTS=$REQS LAB_CLIENTS=$CLIENTS scripts/lab real-servers > /dev/null 2>&1 || { tail -n 30 "$OUT"; false; }'
 
-# result FAM KEY: the value of KEY on the lab's RESULT lines for FAM.
+# result FAM KEY [FILE]: the value of KEY on the lab's RESULT lines for FAM.
 result() {
-	sed -n "s/^RESULT $1 .*\\b$2=\\([0-9]*\\).*/\\1/p" "$OUT" | head -n 1
+	sed -n "s/^RESULT $1 .*\\b$2=\\([0-9,]*\\).*/\\1/p" "${3:-$OUT}" | head -n 1
 }
 
 # The table's row for PROGRAM: "tcp edutcp".
@@ -51,5 +62,56 @@ for fam in tcp edu; do
 		eval '[ "$(result "$fam" overflows)" -gt 0 ]'
 	t_check "$fam: ab: all $REQS requests ended" \
 		expect_eq "$(result "$fam" complete)" "$REQS"
+done
+
+# --- backlog ----------------------------------------------------------
+B=build/labs/backlog/output.txt
+t_check "scripts/lab backlog: status 0" eval \
+	'scripts/lab backlog > /dev/null 2>&1 || { tail -n 30 "$B"; false; }'
+t_check "edustat -R/--plot drew the queues: a well-formed SVG" \
+	xmllint --noout build/labs/backlog/queues.svg
+for fam in tcp edu; do
+	t_check "$fam: backlog 2: the SYN queue held 3 (backlog + 1)" \
+		expect_eq "$(result "$fam" max_synq "$B")" 3
+	t_check "$fam: ... then the accept queue held 3" \
+		expect_eq "$(result "$fam" max_acceptq "$B")" 3
+	t_check "$fam: ... 3 clients connected, 3 still in SYN_SENT" \
+		expect_eq "$(result "$fam" connected "$B") $(result "$fam" pending "$B")" "3 3"
+	t_check "$fam: the listener's row: Recv-Q 3, Send-Q 2" \
+		expect_eq "$(result "$fam" recvq "$B") $(result "$fam" sendq "$B")" "3 2"
+	t_check "$fam: somaxconn 3 clamps listen(fd, 50) to 3" \
+		expect_eq "$(sed -n "s/^RESULT $fam asked=50 somaxconn=3 backlog=//p" "$B")" 3
+	t_check "$fam: listen() again sets the backlog: 2, 7, 1" \
+		expect_eq "$(result "$fam" relisten "$B")" "2,7,1"
+	t_check "$fam: backlog_model linux: 3 connections queued" \
+		expect_eq "$(sed -n "s/^RESULT $fam model=linux connected=//p" "$B")" 3
+done
+t_check "edu: backlog_model bsd: 4 (3B/2 + 1)" \
+	expect_eq "$(sed -n 's/^RESULT edu model=bsd connected=//p' "$B")" 4
+t_check "edu: backlog_model sum: 2 (B)" \
+	expect_eq "$(sed -n 's/^RESULT edu model=sum connected=//p' "$B")" 2
+
+# --- overflow ---------------------------------------------------------
+O=build/labs/overflow/output.txt
+t_check "scripts/lab overflow: status 0" eval \
+	'scripts/lab overflow > /dev/null 2>&1 || { tail -n 30 "$O"; false; }'
+t_check "edutrace drew the overflowed connection: a well-formed SVG" \
+	xmllint --noout build/labs/overflow/overflow.svg
+t_check "... and its Mermaid text shows the overflow and the completion" eval \
+	'grep -q "overflow: accept queue full" build/labs/overflow/overflow.mmd &&
+	 grep -q "handshake done" build/labs/overflow/overflow.mmd'
+for fam in tcp edu; do
+	t_check "$fam: overflowed: client ESTABLISHED, server SYN_RECV" \
+		expect_eq "$(result "$fam" client_state "$O") $(result "$fam" server_state "$O")" "01 03"
+	t_check "$fam: tcpdump: the SYN-ACK sent at least 3 times" \
+		eval '[ "$(result "$fam" synacks "$O")" -ge 3 ]'
+	t_check "$fam: ... 1 s, then 2 s apart" \
+		eval '[[ "$(result "$fam" gaps "$O")" == 1,2* ]]'
+	t_check "$fam: after accept() the request completed" \
+		expect_eq "$(result "$fam" completed "$O")" 1
+	t_check "$fam: abort_on_overflow=1: one client reset on its first read, one alive" \
+		expect_eq "$(result "$fam" reset "$O") $(result "$fam" alive "$O")" "1 1"
+	t_check "$fam: ... and no request left behind" \
+		expect_eq "$(result "$fam" requests_left "$O")" 0
 done
 t_done
