@@ -17,7 +17,7 @@
 #
 # overflow: a final ACK meets a full accept queue (backlog 1): the client
 # ESTABLISHED, the server SYN_RECV; tcpdump sees the SYN-ACK 3 times, 1 s
-# then 2 s apart; after accept() the request completes; with
+# then (at least) 2 s apart; after accept() the request completes; with
 # abort_on_overflow=1 the client's first read gets ECONNRESET.
 cd "$(dirname "$0")/.." || exit 1
 set -u
@@ -105,8 +105,11 @@ for fam in tcp edu; do
 		expect_eq "$(result "$fam" client_state "$O") $(result "$fam" server_state "$O")" "01 03"
 	t_check "$fam: tcpdump: the SYN-ACK sent at least 3 times" \
 		eval '[ "$(result "$fam" synacks "$O")" -ge 3 ]'
-	t_check "$fam: ... 1 s, then 2 s apart" \
-		eval '[[ "$(result "$fam" gaps "$O")" == 1,2* ]]'
+	# The timer's steps, 1 s then 2 s; on a loaded machine a later one
+	# may come late, never early.
+	t_check "$fam: ... 1 s, then at least 2 s apart" \
+		eval 'IFS=, read -r g1 g2 _ <<< "$(result "$fam" gaps "$O")" &&
+		      [ "$g1" = 1 ] && [ "${g2:-0}" -ge 2 ]'
 	t_check "$fam: after accept() the request completed" \
 		expect_eq "$(result "$fam" completed "$O")" 1
 	t_check "$fam: abort_on_overflow=1: one client reset on its first read, one alive" \
