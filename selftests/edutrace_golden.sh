@@ -35,4 +35,19 @@ same -p 9462 edutrace-all.mmd		# the listener: the whole scenario
 same -p 57918 edutrace-a.mmd		# A: handshake, accept(), teardown
 same -p 56755 edutrace-d.mmd		# D: overflow, SYN-ACK retransmitted
 same -s -p 56755 edutrace-d.svg
+# Another listener's event ahead of the scenario (on a slow kernel, the
+# expiry of an earlier test's request): A's diagram must not change, its
+# lifelines still SQ, AQ, APP.
+other=$(mktemp)
+{
+	echo '           <...>-270     [001] ..s1.    80.000000: edutcp_synq: listener=(____ptrval____) 10.99.1.1:9461 peer 10.99.1.2:40000 expire len=0 backlog=3'
+	cat "$D/edutrace.trace"
+} > "$other"
+if ! "$E" -p 57918 "$other" | cmp -s - "$D/edutrace-a.mmd"; then
+	echo "edutrace -p 57918: another listener in the trace changes A's diagram:"
+	"$E" -p 57918 "$other" | diff -u "$D/edutrace-a.mmd" - | head -n 20
+	fail=1
+fi
+rm -f "$other"
+
 exit "$fail"

@@ -342,13 +342,23 @@ static int new_line(int key, const char *id, const char *label)
 	return nlines++;
 }
 
+/*
+ * A listener's lifelines are SQ, AQ, APP; those of the next listener
+ * drawn SQ2, AQ2, APP2, and so on.  Numbered in the order they are drawn,
+ * not by the trace's listeners: a listener that has nothing in the diagram
+ * (filtered out with -p) does not rename the others.
+ */
 static int queue_lifeline(int l, int role)
 {
 	static const char * const ids[] = { "SQ", "AQ", "APP" };
+	static int drawn[MAX_LISTENERS], ndrawn;
 	char id[16];
 
 	if (!queue_line[l][role]) {
-		snprintf(id, sizeof(id), "%s%.0d", ids[role], l ? l + 1 : 0);
+		if (!drawn[l])
+			drawn[l] = ++ndrawn;
+		snprintf(id, sizeof(id), "%s%.0d", ids[role],
+			 drawn[l] > 1 ? drawn[l] : 0);
 		/* Labels get the port later if there is more than one. */
 		queue_line[l][role] = 1 + new_line(1000000 + 3 * l + role, id,
 						   role == ROLE_SQ ? "SYN queue" :
