@@ -26,16 +26,6 @@ ADDR=127.0.0.1
 PORT=8100
 BACKLOG=2
 DELAY_MS=300
-W=$(mktemp -d)
-PIDS=()
-stop_all() {
-	local p
-	for p in "${PIDS[@]}"; do
-		kill "$p" 2> /dev/null
-		wait "$p" 2> /dev/null
-	done
-	PIDS=()
-}
 trap 'stop_all; rm -rf "$W"' EXIT
 # No cookies: a SYN that finds the SYN queue full is dropped, as the
 # queue's limit says, not answered with a cookie.

@@ -88,13 +88,34 @@ counter() {
 	return 1
 }
 
+# until_true SECS CMD...: poll CMD every 0.1 s for at most SECS.
+until_true() {
+	local n=$(($1 * 10))
+	shift
+	while [ "$n" -gt 0 ]; do
+		"$@" && return 0
+		sleep 0.1
+		n=$((n - 1))
+	done
+	return 1
+}
+
 # wait_listen FAM PORT: until a listener is on PORT (at most 20 s).
 wait_listen() {
-	local i
-	for _ in $(seq 200); do
-		listen_row "$1" "$2" && return 0
-		sleep 0.1
-	done
+	until_true 20 listen_row "$1" "$2" && return 0
 	echo "lab: nothing listens on port $2 ($1)"
 	return 1
+}
+
+# The lab's scratch directory, and the programs it started in the
+# background (PIDS+=("$!")), which stop_all ends.
+W=$(mktemp -d)
+PIDS=()
+stop_all() {
+	local p
+	for p in "${PIDS[@]}"; do
+		kill "$p" 2> /dev/null
+		wait "$p" 2> /dev/null
+	done
+	PIDS=()
 }

@@ -27,16 +27,6 @@ ADDR=127.0.0.1
 PORT=8200
 DELAY_MS=300
 TR=/sys/kernel/tracing
-W=$(mktemp -d)
-PIDS=()
-stop_all() {
-	local p
-	for p in "${PIDS[@]}"; do
-		kill "$p" 2> /dev/null
-		wait "$p" 2> /dev/null
-	done
-	PIDS=()
-}
 trap 'stop_all; [ -e $TR/events/edutcp/enable ] && echo 0 > $TR/events/edutcp/enable; rm -rf "$W"' EXIT
 sysctl -qw net.ipv4.tcp_syncookies=0 net.edutcp.syncookies=0
 sysctl -qw net.edutcp.tw_timeout=1
@@ -60,17 +50,6 @@ rows() {
 	done < "$file"
 }
 
-# until_true SECS CMD...: poll CMD every 0.1 s for at most SECS.
-until_true() {
-	local n=$(($1 * 10))
-	shift
-	while [ "$n" -gt 0 ]; do
-		"$@" && return 0
-		sleep 0.1
-		n=$((n - 1))
-	done
-	return 1
-}
 has() { grep -Eq "$2" "$1"; }
 no_rows() { [ -z "$(rows "$@")" ]; }
 retx_ge() { local -a x; read -r -a x <<< "$(rows "$1" 03 "$2" -)"; [ "${x[2]:-0}" -ge "$3" ]; }

@@ -22,22 +22,14 @@ PORT=8090
 BACKLOG=8
 CONC=${LAB_CLIENTS:-200}
 REQS=${LAB_REQUESTS:-1000}
-W=$(mktemp -d)
-PIDS=()
-stop_all() {
-	local p
-	for p in "${PIDS[@]}"; do
-		kill "$p" 2> /dev/null
-		wait "$p" 2> /dev/null
-	done
-	PIDS=()
-	# nginx's worker leaves after its master: wait for the port to be free.
-	for _ in $(seq 200); do
-		listen_row tcp "$PORT" || listen_row edu "$PORT" || break
-		sleep 0.1
-	done
+port_free() { ! listen_row tcp "$PORT" && ! listen_row edu "$PORT"; }
+# stop_servers: stop_all, and nginx's worker leaves after its master: wait
+# for the port to be free.
+stop_servers() {
+	stop_all
+	until_true 20 port_free
 }
-trap 'stop_all; rm -rf "$W"' EXIT
+trap 'stop_servers; rm -rf "$W"' EXIT
 mkdir -p "$W/www" "$W/ngx"
 echo hello > "$W/www/index.html"
 
@@ -96,7 +88,7 @@ for prog in http.server nginx redis-server; do
 		esac
 		wait_listen "$fam" "$PORT" || exit 1
 		line+=$(printf ' %8s' "$(backlog "$fam" "$PORT")")
-		stop_all
+		stop_servers
 	done
 	echo "$line"
 done
@@ -149,7 +141,7 @@ for fam in tcp edu; do
 	sed -n 's/^Complete requests: *\([0-9]*\)/RESULT '"$fam"' complete=\1/p' "$W/ab.$fam"
 	sed -n 's/^Failed requests: *\([0-9]*\)/RESULT '"$fam"' failed=\1/p' "$W/ab.$fam"
 	sed -n 's/^ *100% *\([0-9]*\).*/RESULT '"$fam"' longest_ms=\1/p' "$W/ab.$fam"
-	stop_all
+	stop_servers
 done
 echo
 echo "Samples: $LAB_OUT/tcp-queue.csv, $LAB_OUT/edu-queue.csv (ms,acceptq,backlog,listen_overflows)"
