@@ -155,6 +155,17 @@ static bool edu_acceptq_is_full(const struct sock *sk, int model)
 	return READ_ONCE(sk->sk_ack_backlog) > edu_queue_max(sk, model);
 }
 
+/*
+ * A connection not yet counted in the queues (a SYN, a cookie's child)
+ * finds no room: the accept queue is full, or, under bsd and sum, the
+ * shared limit is reached.
+ */
+static bool edu_no_room_for_new(const struct sock *sk, int model)
+{
+	return edu_acceptq_is_full(sk, model) ||
+	       (model != EDU_BACKLOG_LINUX && edu_queues_are_full(sk, model));
+}
+
 /* Count a SYN or ACK the listener could not take. */
 static void edu_listen_drop(struct sock *sk)
 {
@@ -541,8 +552,7 @@ static void edu_conn_request(struct sock *sk, struct sk_buff *skb)
 		want_cookie = true;
 	}
 	/* One limit for both queues: counted as an accept-queue overflow. */
-	if (edu_acceptq_is_full(sk, model) ||
-	    (model != EDU_BACKLOG_LINUX && edu_queues_are_full(sk, model))) {
+	if (edu_no_room_for_new(sk, model)) {
 		EDU_INC_STATS(sock_net(sk), EDU_MIB_LISTENOVERFLOWS);
 		edu_trace_acceptq(sk, iph->saddr, th->source, EDU_TQ_DROP);
 		goto drop;
@@ -721,8 +731,7 @@ static void edu_cookie_ack(struct sock *sk, struct sk_buff *skb)
 
 	/* A cookie's child is one more under a shared limit. */
 	model = edu_backlog_model(sk);
-	if (edu_acceptq_is_full(sk, model) ||
-	    (model != EDU_BACKLOG_LINUX && edu_queues_are_full(sk, model))) {
+	if (edu_no_room_for_new(sk, model)) {
 		EDU_INC_STATS(net, EDU_MIB_LISTENOVERFLOWS);
 		edu_listen_drop(sk);
 		edu_trace_acceptq(sk, iph->saddr, th->source, EDU_TQ_DROP);
