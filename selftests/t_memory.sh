@@ -23,6 +23,10 @@
 #     (ack + window) in the receiver's ACKs never moves back, so the
 #     duplicate ACKs of a hole are alike and fast retransmit works; the
 #     transfer ends in bounded time and the memory is given back.
+#  6. a receiver that does not read takes small segments (each costs far
+#     more buffer than its bytes, so the window is held by the right edge
+#     alone), then the sender's FIN: the ACK of the FIN, sent from
+#     CLOSE_WAIT, keeps the edge too.
 cd "$(dirname "$0")/.." || exit 1
 set -u
 . selftests/lib.sh
@@ -125,36 +129,48 @@ XFER=build/bin/eduxfer
 LOSSY="loss 5% reorder 25% delay 5ms"
 LOSSY_BYTES=$((2 * 1024 * 1024 / T_SLOW))
 
-# edge_shrinks FILE: how many of the receiver's ACKs in the capture FILE
+# edge_shrinks FILE [FILTER [MIN]]: how many of the receiver's ACKs in the capture FILE
 # (its own, taken before any qdisc could reorder them) put the window's
 # right edge, ack + (window << scale), before the furthest one already
 # offered (RFC 9293 3.8.6; tcp_select_window()).  The scale is the
 # SYN-ACK's (tcpdump decodes TCP's options only; EDUTCP sends none).
 # tcpdump -x prints the IP packet, 16 bytes a line: the ACK field is the
 # last four bytes of the second line, the window the second pair of the
-# third.
+# third.  FILTER narrows the ACKs to one side's (the capture holds
+# both); fewer than MIN of them (default 100) is reported as a failure.
 edge_shrinks() {
-	local ws
-	ws=$(tcpdump -r "$1" -nn "$F_SYNACK" 2>/dev/null |
+	local ws f=${2:+ and ($2)}
+	ws=$(tcpdump -r "$1" -nn "$F_SYNACK$f" 2>/dev/null |
 		sed -n 's/.*wscale \([0-9]*\).*/\1/p' | head -n 1)
-	tcpdump -r "$1" -nn -x '(ip[33] & 0x16) = 0x10' 2>/dev/null |
-		awk -v ws="${ws:-0}" '
+	tcpdump -r "$1" -nn -x "(ip[33] & 0x16) = 0x10$f" 2>/dev/null |
+		awk -v ws="${ws:-0}" -v min="${3:-100}" '
 		function hex(s,  i, n) {
 			n = 0
 			for (i = 1; i <= length(s); i++)
 				n = n * 16 + index("0123456789abcdef", substr(s, i, 1)) - 1
 			return n
 		}
+		/^[0-9]/ { head = $0 }
 		$1 == "0x0010:" { ack = hex($8 $9) }
 		$1 == "0x0020:" {
 			edge = (ack + hex($3) * 2 ^ ws) % 2 ^ 32
 			n++
-			if (n > 1 && (edge - max + 2 ^ 32) % 2 ^ 32 >= 2 ^ 31)
-				back++
-			else
+			if (n > 1 && (edge - max + 2 ^ 32) % 2 ^ 32 >= 2 ^ 31) {
+				if (!back++)
+					why = "ACK " n " (flags 0x" substr($2, 3, 2) \
+						", " head ") puts the edge at " edge \
+						", before " max
+			} else {
 				max = edge
+			}
 		}
-		END { print back + 0; if (n < 100) print "only " n " ACKs captured" }'
+		END {
+			print back + 0
+			if (n < min)
+				print "only " n " ACKs captured"
+			if (why)
+				print why
+		}'
 }
 
 lossy_body() {
@@ -174,6 +190,28 @@ lossy_body() {
 	shrinks=$(edge_shrinks "$t.lossy.pcap")
 	t_check "$fam: ... the receiver's window never moved its right edge back" \
 		expect_eq "$shrinks" 0
+	topo_down
+	t_check "$fam: ... all closed: the memory is given back" released_check "$fam"
+}
+
+# --- 6: small segments, then a FIN -----------------------------------
+SMALL_WRITES=30
+
+fin_edge_body() {
+	local fam=$1 t=$T_TMP/$1 port shrinks
+	topo_up "fin$fam"
+	cap_start "$NS_S" lo "$t.fin.pcap" "$(seg_filter "$fam")"
+	# shellcheck disable=SC2046  # fam_opt prints one word or none
+	bg "$t.fin" "$NS_S" "$FILL" $(fam_opt "$fam") -w 50 -c $((50 * SMALL_WRITES)) -r 32768
+	FILL_PID=$BG_LAST
+	t_check "$fam: $SMALL_WRITES writes of 50 bytes, then shutdown(SHUT_WR), to a receiver that does not read" \
+		filled "$t.fin"
+	cap_stop
+	port=$(field "$t.fin" port)
+	shrinks=$(edge_shrinks "$t.fin.pcap" "ip[20:2] = ${port:-0}" 10)
+	t_check "$fam: ... the receiver's window never moved its right edge back, FIN's ACK included" \
+		expect_eq "$shrinks" 0
+	stop_fill
 	topo_down
 	t_check "$fam: ... all closed: the memory is given back" released_check "$fam"
 }
@@ -251,6 +289,7 @@ for fam in $FAMILIES; do
 	t_check "$fam: all closed: the memory is given back" released_check "$fam"
 
 	lossy_body "$fam"
+	fin_edge_body "$fam"
 
 	# --- 4: the memory cgroup ------------------------------------------
 	if [ -z "$CG" ] && ! cg_setup; then

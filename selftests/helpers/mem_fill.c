@@ -3,7 +3,8 @@
  * mem_fill - connections whose receivers never read, written until every
  * sender blocks; then held until a signal.
  *
- *	mem_fill [-4] [-n CONNS] [-w BYTES] [-s SNDBUF] [-r RCVBUF] [-t SECS]
+ *	mem_fill [-4] [-n CONNS] [-w BYTES] [-c CAP] [-s SNDBUF] [-r RCVBUF]
+ *		 [-t SECS]
  *
  * Over loopback (127.0.0.1), AF_EDU or AF_INET/TCP with -4 (the oracle):
  * a listener, CONNS (default 1) connections accepted and never read.
@@ -11,7 +12,9 @@
  * sockets are set when given.  Every sender is nonblocking and written
  * BYTES (default 1) per write() until it fails with EAGAIN, round after
  * round, until 1 s passes without a byte written (or -t SECS, default 60,
- * in all).  Then it prints
+ * in all).  With -c, a sender stops after CAP bytes and shuts its side
+ * down (shutdown(SHUT_WR): its FIN follows the data).  The listener's port
+ * is printed first ("port P"), then
  *	sndbuf S rcvbuf R	(SO_SNDBUF, SO_RCVBUF read back: the kernel's)
  *	written TOTAL eagain N	(bytes accepted by write(), and how many
  *				 senders ended with EAGAIN)
@@ -35,7 +38,7 @@
 static void usage(void)
 {
 	fprintf(stderr,
-		"usage: mem_fill [-4] [-n CONNS] [-w BYTES] [-s SNDBUF] [-r RCVBUF] [-t SECS]\n");
+		"usage: mem_fill [-4] [-n CONNS] [-w BYTES] [-c CAP] [-s SNDBUF] [-r RCVBUF] [-t SECS]\n");
 	exit(2);
 }
 
@@ -47,6 +50,31 @@ static int fail(const char *what, int err)
 	return 1;
 }
 
+/*
+ * Write @fd @wsize bytes at a time until it would block (EAGAIN returned)
+ * or, with a @cap, until *@sent reaches it; then shut its side down.
+ * Returns 0 or an errno.
+ */
+static int fill_one(int fd, const char *buf, int wsize, long cap,
+		    long *sent, long *round)
+{
+	while (!cap || *sent < cap) {
+		size_t len = wsize;
+		ssize_t w;
+
+		if (cap && cap - *sent < wsize)
+			len = cap - *sent;
+		w = write(fd, buf, len);
+		if (w < 0)
+			return errno;
+		*sent += w;
+		*round += w;
+		if (cap && *sent == cap && shutdown(fd, SHUT_WR))
+			return errno;
+	}
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
 	static int cfd[MAX_CONNS], sfd[MAX_CONNS];
@@ -55,10 +83,12 @@ int main(int argc, char **argv)
 	int n = 1, wsize = 1, sndbuf = 0, rcvbuf = 0, secs = 60;
 	int lfd, port, c, i, eagain = 0, sig;
 	long total = 0, idle_since, start;
+	static long sent[MAX_CONNS];
 	bool blocked[MAX_CONNS] = { 0 };
+	long cap = 0;
 	sigset_t mask;
 
-	while ((c = getopt(argc, argv, "4n:w:s:r:t:")) != -1) {
+	while ((c = getopt(argc, argv, "4n:w:c:s:r:t:")) != -1) {
 		switch (c) {
 		case '4':
 			fam.edu = 0;
@@ -68,6 +98,9 @@ int main(int argc, char **argv)
 			break;
 		case 'w':
 			wsize = atoi(optarg);
+			break;
+		case 'c':
+			cap = atol(optarg);
 			break;
 		case 's':
 			sndbuf = atoi(optarg);
@@ -83,7 +116,7 @@ int main(int argc, char **argv)
 		}
 	}
 	if (optind != argc || n < 1 || n > MAX_CONNS || wsize < 1 ||
-	    wsize > (int)sizeof(buf))
+	    wsize > (int)sizeof(buf) || cap < 0)
 		usage();
 	setvbuf(stdout, NULL, _IOLBF, 0);
 	edu_block_signals(&mask);
@@ -97,6 +130,7 @@ int main(int argc, char **argv)
 	if (edu_bind(&fam, lfd, "127.0.0.1", 0) || listen(lfd, n))
 		return fail("listen", errno);
 	port = edu_local_port(lfd);
+	printf("port %d\n", port);
 
 	for (i = 0; i < n; i++) {
 		cfd[i] = edu_connect_start(&fam, "127.0.0.1", port);
@@ -121,13 +155,13 @@ int main(int argc, char **argv)
 		long round = 0;
 
 		for (i = 0; i < n; i++) {
-			ssize_t w;
+			int err = fill_one(cfd[i], buf, wsize, cap, &sent[i],
+					   &round);
 
-			while ((w = write(cfd[i], buf, wsize)) > 0)
-				round += w;
-			if (errno != EAGAIN)
-				return fail("write", errno);
-			blocked[i] = true;
+			if (err == EAGAIN)
+				blocked[i] = true;
+			else if (err)
+				return fail("write", err);
 		}
 		total += round;
 		if (round)
