@@ -16,6 +16,11 @@
 #include "edu.h"
 #include "trace.h"
 
+/* The states after the handshake, in which rcv_wup and rcv_wnd hold. */
+#define EDU_WND_STATES	(TCPF_ESTABLISHED | TCPF_FIN_WAIT1 | TCPF_FIN_WAIT2 | \
+			 TCPF_CLOSE_WAIT | TCPF_CLOSING | TCPF_LAST_ACK | \
+			 TCPF_TIME_WAIT)
+
 /*
  * The window we advertise: half the free receive buffer, since the buffer
  * is charged with the memory segments take (sk_buff and pages), not only
@@ -31,6 +36,10 @@
  * retransmit until its timer fired.  Once the buffer is full the window
  * closes as it must: what came next would only be dropped, and EDUTCP
  * does not compact its queues as tcp_collapse() does to make room.
+ *
+ * The edge holds after the peer's FIN too: the ACK of a FIN, sent from
+ * CLOSE_WAIT, CLOSING or TIME_WAIT, carries a window as any other, and a
+ * smaller one would move the edge back while data waits unread.
  */
 u16 edu_rcv_window(const struct sock *sk)
 {
@@ -38,8 +47,7 @@ u16 edu_rcv_window(const struct sock *sk)
 	const struct edu_sock *es = edu_sk(sk);
 	s32 left = 0;
 
-	if (space > 0 && ((1 << sk->sk_state) &
-			  (TCPF_ESTABLISHED | TCPF_FIN_WAIT1 | TCPF_FIN_WAIT2)))
+	if (space > 0 && ((1 << sk->sk_state) & EDU_WND_STATES))
 		left = es->rcv_wup + es->rcv_wnd - es->rcv_nxt;
 	return clamp(max_t(s32, space / 2, left), 0, 65535);
 }
