@@ -25,6 +25,10 @@ LO_BYTES=$((256 * MIB / SHRINK))
 NETEM_BYTES=$((64 * MIB / SHRINK))
 NETEM="loss 5% duplicate 1% reorder 25% delay 5ms"
 
+# xfer_fam FAM: eduxfer's family option, spelled as every edutcp tool
+# spells it (fill_body's rows in /proc/net/tcp show that -f inet is TCP).
+xfer_fam() { if [ "$1" = tcp ]; then echo -f inet; else echo -f edu; fi; }
+
 # xfer_pair FAM NS TAG SERVER_ARGS -- CLIENT_ARGS: run a server and a
 # client of eduxfer, both in NS; the client's verdict is the result.
 xfer_pair() {
@@ -38,11 +42,11 @@ xfer_pair() {
 	shift
 	cargs=("$@")
 	# shellcheck disable=SC2046
-	bg "$t/$tag.srv" "$ns" "$XFER" $(fam_opt "$fam") -l "${sargs[@]}"
+	bg "$t/$tag.srv" "$ns" "$XFER" $(xfer_fam "$fam") -l "${sargs[@]}"
 	wait_line "$t/$tag.srv" '^listening' $((10 * T_SLOW)) ||
 		{ cat "$t/$tag.srv"; return 1; }
 	# shellcheck disable=SC2046
-	nsx "$ns" timeout $((300 * T_SLOW)) "$XFER" $(fam_opt "$fam") \
+	nsx "$ns" timeout $((300 * T_SLOW)) "$XFER" $(xfer_fam "$fam") \
 		"${cargs[@]}" > "$t/$tag.cli" 2>&1
 	rc=$?
 	cat "$t/$tag.cli"
@@ -55,10 +59,10 @@ xfer_pair() {
 fill_body() {
 	local fam=$1 t=$T_TMP/$1 q_srv q_cli port=7303
 	# shellcheck disable=SC2046
-	bg "$t/fill.srv" "$NS_S" "$XFER" $(fam_opt "$fam") -l -d $((4000 * T_SLOW)) "$SRV" "$port"
+	bg "$t/fill.srv" "$NS_S" "$XFER" $(xfer_fam "$fam") -l -d $((4000 * T_SLOW)) "$SRV" "$port"
 	wait_line "$t/fill.srv" '^listening' $((10 * T_SLOW))
 	# shellcheck disable=SC2046
-	bg "$t/fill.cli" "$NS_C" "$XFER" $(fam_opt "$fam") -n $((2 * MIB)) "$SRV" "$port"
+	bg "$t/fill.cli" "$NS_C" "$XFER" $(xfer_fam "$fam") -n $((2 * MIB)) "$SRV" "$port"
 	wait_until $((3 * T_SLOW)) eval '[ "$(rows_where "$NS_S" "$fam" 01 "$port" - | wc -l)" -ge 1 ]'
 	# Let the queues fill, then look at both ends at once.
 	sleep 1
@@ -95,9 +99,9 @@ transfer_body() {
 	fr0=$(counter "$NS_C" "$fam" FastRetrans)
 	# shellcheck disable=SC2016
 	t_check "$fam: $((NETEM_BYTES / MIB)) MiB between namespaces through netem, checksummed" \
-		eval 'bg "$t/netem.srv" "$NS_S" "$XFER" $(fam_opt "$fam") -l "$SRV" 7304 &&
+		eval 'bg "$t/netem.srv" "$NS_S" "$XFER" $(xfer_fam "$fam") -l "$SRV" 7304 &&
 		 wait_line "$t/netem.srv" "^listening" $((10 * T_SLOW)) &&
-		 nsx "$NS_C" timeout $((600 * T_SLOW)) "$XFER" $(fam_opt "$fam") \
+		 nsx "$NS_C" timeout $((600 * T_SLOW)) "$XFER" $(xfer_fam "$fam") \
 			-n "$NETEM_BYTES" "$SRV" 7304'
 	t_check "$fam: ... the sender retransmitted what netem dropped (RetransSegs grew)" \
 		delta_ge "$NS_C" "$fam" RetransSegs "$rs0" 1
@@ -106,6 +110,8 @@ transfer_body() {
 	topo_down
 }
 
+t_check "eduxfer -f with a family it does not know: a usage error (2)" eval \
+	'"$XFER" -f unix 127.0.0.1 1 2> /dev/null; expect_eq $? 2'
 for fam in $FAMILIES; do
 	transfer_body "$fam"
 done

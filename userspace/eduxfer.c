@@ -2,14 +2,14 @@
 /*
  * eduxfer - move bytes through EDUTCP (or TCP) and prove they arrived.
  *
- *   eduxfer -l [-e] [-k N] [-d MS] [-4] ADDR PORT
+ *   eduxfer -l [-e] [-k N] [-d MS] [-f FAMILY] ADDR PORT
  *	Listen; serve N connections (default 1), each in a thread.  Without
  *	-e each connection is a sink: read to end of stream, then answer one
  *	line "sum HEX BYTES" (FNV-1a 64 over the bytes, and their count) and
  *	close.  With -e, echo every byte back.  -d MS sleeps MS milliseconds
  *	before the first read, so the sender's and receiver's queues fill.
  *
- *   eduxfer [-n BYTES] [-j CONNS] [-e] [-w MS] [-4] ADDR PORT
+ *   eduxfer [-n BYTES] [-j CONNS] [-e] [-w MS] [-f FAMILY] ADDR PORT
  *	Connect CONNS times at once (default 1) and send BYTES bytes on each
  *	(default 1 MiB), a pattern that differs per connection; -w MS waits
  *	that long between connect() and the first byte.  Without -e:
@@ -18,7 +18,9 @@
  *	compare it byte by byte.  Prints "ok ..." or "FAIL ...", exits 0 only
  *	if every connection checked out.
  *
- * -4 uses AF_INET/TCP instead of AF_EDU, to compare with the kernel's own.
+ * -f inet uses AF_INET/TCP instead of AF_EDU (-f edu, the default), to
+ * compare with the kernel's own: the spelling every edutcp tool shares.
+ * -4 is an older spelling of -f inet, kept for scripts.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -364,8 +366,8 @@ static int client(void)
 static void usage(void)
 {
 	fprintf(stderr,
-		"usage: eduxfer -l [-e] [-k N] [-d MS] [-4] ADDR PORT\n"
-		"       eduxfer [-n BYTES] [-j CONNS] [-e] [-w MS] [-4] ADDR PORT\n");
+		"usage: eduxfer -l [-e] [-k N] [-d MS] [-f inet|edu] ADDR PORT\n"
+		"       eduxfer [-n BYTES] [-j CONNS] [-e] [-w MS] [-f inet|edu] ADDR PORT\n");
 	exit(2);
 }
 
@@ -373,7 +375,7 @@ int main(int argc, char **argv)
 {
 	int opt, listen_mode = 0, nconns = 1;
 
-	while ((opt = getopt(argc, argv, "lek:d:n:j:w:4")) != -1) {
+	while ((opt = getopt(argc, argv, "lek:d:n:j:w:f:4")) != -1) {
 		switch (opt) {
 		case 'l':
 			listen_mode = 1;
@@ -395,6 +397,14 @@ int main(int argc, char **argv)
 			break;
 		case 'w':
 			opt_wait_ms = atoi(optarg);
+			break;
+		case 'f':
+			if (!strcmp(optarg, "inet"))
+				opt_inet = 1;
+			else if (!strcmp(optarg, "edu"))
+				opt_inet = 0;
+			else
+				usage();
 			break;
 		case '4':
 			opt_inet = 1;
