@@ -47,6 +47,22 @@ struct edu_family {
 	int edu;	/* 0: AF_INET/TCP, the oracle; 1: AF_EDU/EDUTCP */
 };
 
+/*
+ * -f FAMILY, the spelling every edutcp tool shares: "inet" for
+ * AF_INET/TCP, "edu" for AF_EDU.  Returns 0, or -1 for any other name
+ * (the caller's usage error).  The helpers also take -4 for -f inet.
+ */
+static inline int edu_family_arg(struct edu_family *f, const char *name)
+{
+	if (!strcmp(name, "inet"))
+		f->edu = 0;
+	else if (!strcmp(name, "edu"))
+		f->edu = 1;
+	else
+		return -1;
+	return 0;
+}
+
 static inline int fam_af(const struct edu_family *f)
 {
 	return f->edu ? edu_af() : AF_INET;

@@ -146,7 +146,7 @@ __topo_up() {
 
 # --- per-family names ------------------------------------------------------
 
-fam_opt() { if [ "$1" = tcp ]; then echo -4; fi; }
+fam_opt() { if [ "$1" = tcp ]; then echo -f inet; fi; }
 
 fam_proto() {
 	if [ "$1" = tcp ]; then

@@ -105,7 +105,7 @@ released_check() {
 start_fill() {
 	local fam=$1 out=$2
 	shift 2
-	# shellcheck disable=SC2046  # fam_opt prints one word or none
+	# shellcheck disable=SC2046  # fam_opt prints two words or none
 	"$FILL" $(fam_opt "$fam") "$@" > "$out" 2>&1 &
 	FILL_PID=$!
 	BG_PIDS+=("$FILL_PID")
@@ -179,7 +179,7 @@ lossy_body() {
 	t_check "$fam: topology up, netem on the data's way: $LOSSY" eval \
 		'topo_ok && tc -n "$NS_C" qdisc add dev veth-c root netem $LOSSY'
 	cap_start "$NS_S" veth-s "$t.lossy.pcap" "$(seg_filter "$fam" "src host $SRV")"
-	# shellcheck disable=SC2046  # fam_opt prints one word or none
+	# shellcheck disable=SC2046  # fam_opt prints two words or none
 	bg "$t.lossy.srv" "$NS_S" "$XFER" $(fam_opt "$fam") -l "$SRV" 7305
 	wait_line "$t.lossy.srv" '^listening' $((10 * T_SLOW))
 	# shellcheck disable=SC2046
@@ -201,7 +201,7 @@ fin_edge_body() {
 	local fam=$1 t=$T_TMP/$1 port shrinks
 	topo_up "fin$fam"
 	cap_start "$NS_S" lo "$t.fin.pcap" "$(seg_filter "$fam")"
-	# shellcheck disable=SC2046  # fam_opt prints one word or none
+	# shellcheck disable=SC2046  # fam_opt prints two words or none
 	bg "$t.fin" "$NS_S" "$FILL" $(fam_opt "$fam") -w 50 -c $((50 * SMALL_WRITES)) -r 32768
 	FILL_PID=$BG_LAST
 	t_check "$fam: $SMALL_WRITES writes of 50 bytes, then shutdown(SHUT_WR), to a receiver that does not read" \
@@ -296,7 +296,7 @@ for fam in $FAMILIES; do
 		t_skip "$fam: sockets charged to the memory cgroup" "no cgroup2 memory controller"
 		continue
 	fi
-	# shellcheck disable=SC2046  # fam_opt prints one word or none
+	# shellcheck disable=SC2046  # fam_opt prints two words or none
 	bash -c 'echo $$ > "$1/cgroup.procs" && shift && exec "$@"' cg "$CG" \
 		"$FILL" $(fam_opt "$fam") -n 8 -w 65536 -s 65536 -r 65536 > "$t.cg" 2>&1 &
 	FILL_PID=$!

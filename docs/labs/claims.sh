@@ -76,7 +76,7 @@ echo 1 > /proc/sys/net/edutcp/tw_timeout
 
 # --- helpers ----------------------------------------------------------------
 
-fam_opt() { if [ "$1" = tcp ]; then echo -4; fi; }
+fam_opt() { if [ "$1" = tcp ]; then echo -f inet; fi; }
 proto() { if [ "$1" = tcp ]; then echo 6; else cat /sys/module/af_edu/parameters/ipproto 2>/dev/null || echo 253; fi; }
 table() { if [ "$1" = tcp ]; then echo /proc/net/tcp; else echo /proc/net/edutcp; fi; }
 

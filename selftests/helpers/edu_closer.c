@@ -3,13 +3,13 @@
  * edu_closer - one connection that ends with close() at a chosen moment,
  * for the teardown scenarios of t_states.sh.
  *
- *   edu_closer [-4] -l [-d MS] ADDR PORT   accept one connection, close
+ *   edu_closer [-f inet] -l [-d MS] ADDR PORT   accept one connection, close
  *                                          it MS ms after accept() returned
- *   edu_closer [-4] [-d MS] ADDR PORT      connect, close MS ms after
+ *   edu_closer [-f inet] [-d MS] ADDR PORT      connect, close MS ms after
  *                                          connect() returned
  *
  * Prints "established" when the connection is up and "closed" after
- * close(); exits 0, or 1 with a message.  -4 uses AF_INET/TCP.
+ * close(); exits 0, or 1 with a message.  -f inet uses AF_INET/TCP.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -25,10 +25,14 @@ int main(int argc, char **argv)
 	int opt, listener = 0, delay_ms = 0, lfd, fd;
 	struct sockaddr_in a;
 
-	while ((opt = getopt(argc, argv, "4ld:")) != -1) {
+	while ((opt = getopt(argc, argv, "4f:ld:")) != -1) {
 		switch (opt) {
 		case '4':
 			f.edu = 0;
+			break;
+		case 'f':
+			if (edu_family_arg(&f, optarg))
+				return 2;
 			break;
 		case 'l':
 			listener = 1;
@@ -41,7 +45,7 @@ int main(int argc, char **argv)
 		}
 	}
 	if (argc - optind != 2) {
-		fprintf(stderr, "usage: edu_closer [-4] [-l] [-d MS] ADDR PORT\n");
+		fprintf(stderr, "usage: edu_closer [-f inet] [-l] [-d MS] ADDR PORT\n");
 		return 2;
 	}
 	a = fam_addr(&f, argv[optind], atoi(argv[optind + 1]));

@@ -2,9 +2,9 @@
 /*
  * edu_connect - N clients at once, and what became of each.
  *
- *	edu_connect [-4] [-B] [-n N] [-w MS] [-H SECS] [-R] ADDR PORT
+ *	edu_connect [-f inet] [-B] [-n N] [-w MS] [-H SECS] [-R] ADDR PORT
  *
- * Opens N sockets (AF_EDU, or AF_INET/TCP with -4, the oracle) and starts
+ * Opens N sockets (AF_EDU, or AF_INET/TCP with -f inet, the oracle) and starts
  * a nonblocking connect() on each, back to back, so that their SYNs leave
  * together.  It then waits up to MS milliseconds (default 2000) and prints
  * one line per socket as it finishes:
@@ -52,8 +52,8 @@ static double t_start;
 static void usage(void)
 {
 	fprintf(stderr,
-		"usage: edu_connect [-4] [-B] [-n N] [-w MS] [-H SECS] [-R] ADDR PORT\n"
-		"  -4 AF_INET/TCP   -B blocking connects   -n sockets (1)\n"
+		"usage: edu_connect [-f inet] [-B] [-n N] [-w MS] [-H SECS] [-R] ADDR PORT\n"
+		"  -f inet AF_INET/TCP   -B blocking connects   -n sockets (1)\n"
 		"  -w wait MS (2000)   -H hold SECS after   -R recv() at the end\n");
 	exit(2);
 }
@@ -224,10 +224,14 @@ int main(int argc, char **argv)
 	struct sockaddr_in addr;
 	double hold_s = 0;
 
-	while ((c = getopt(argc, argv, "4Bn:w:H:R")) != -1) {
+	while ((c = getopt(argc, argv, "4f:Bn:w:H:R")) != -1) {
 		switch (c) {
 		case '4':
 			fam.edu = 0;
+			break;
+		case 'f':
+			if (edu_family_arg(&fam, optarg))
+				usage();
 			break;
 		case 'B':
 			blocking = true;

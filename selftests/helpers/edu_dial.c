@@ -2,10 +2,10 @@
 /*
  * edu_dial - a real client dialing a listener again and again.
  *
- *	edu_dial [-4] [-n N] [-w MS] [-p PID] ADDR PORT
+ *	edu_dial [-f inet] [-n N] [-w MS] [-p PID] ADDR PORT
  *
  * Makes N connection attempts (default 20) to ADDR:PORT (AF_EDU, or
- * AF_INET/TCP with -4, the oracle), one after another, each with its own
+ * AF_INET/TCP with -f inet, the oracle), one after another, each with its own
  * nonblocking socket waited on for at most MS milliseconds (default 1000);
  * a connection that is made is closed at once.  With -p PID it also notes
  * whether process PID (the flood the dials compete with) was still alive
@@ -28,10 +28,14 @@ int main(int argc, char **argv)
 	int ok = 0, tmo = 0, failed = 0, alive = -1;
 	pid_t pid = 0;
 
-	while ((c = getopt(argc, argv, "4n:w:p:")) != -1) {
+	while ((c = getopt(argc, argv, "4f:n:w:p:")) != -1) {
 		switch (c) {
 		case '4':
 			fam.edu = 0;
+			break;
+		case 'f':
+			if (edu_family_arg(&fam, optarg))
+				goto usage;
 			break;
 		case 'n':
 			n = atoi(optarg);
@@ -73,6 +77,6 @@ int main(int argc, char **argv)
 	return 0;
 
 usage:
-	fprintf(stderr, "usage: edu_dial [-4] [-n N] [-w MS] [-p PID] ADDR PORT\n");
+	fprintf(stderr, "usage: edu_dial [-f inet] [-n N] [-w MS] [-p PID] ADDR PORT\n");
 	return 2;
 }

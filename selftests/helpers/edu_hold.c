@@ -2,9 +2,9 @@
 /*
  * edu_hold - one connection, held open until a signal says how to end it.
  *
- *	edu_hold [-4] [-i] [-s BYTES] [-t SECS] ADDR PORT
+ *	edu_hold [-f inet] [-i] [-s BYTES] [-t SECS] ADDR PORT
  *
- * Connects (blocking) to ADDR:PORT over AF_EDU, or AF_INET/TCP with -4
+ * Connects (blocking) to ADDR:PORT over AF_EDU, or AF_INET/TCP with -f inet
  * (the oracle), and prints "connected port P" (P: the local port), or
  * "error connect: ENAME" and exits 1.  With -i it then prints what
  * TCP_INFO says of the path: "info pmtu P advmss A snd_mss S" (the MTU the
@@ -36,8 +36,8 @@
 static void usage(void)
 {
 	fprintf(stderr,
-		"usage: edu_hold [-4] [-i] [-s BYTES] [-t SECS] ADDR PORT\n"
-		"  -4  AF_INET/TCP instead of AF_EDU   -s  send BYTES once connected\n"
+		"usage: edu_hold [-f inet] [-i] [-s BYTES] [-t SECS] ADDR PORT\n"
+		"  -f inet  AF_INET/TCP instead of AF_EDU   -s  send BYTES once connected\n"
 		"  -i  print TCP_INFO's pmtu, advmss and snd_mss once connected\n"
 		"  -t  give up after SECS (120)\n"
 		"  SIGUSR1 aborts the connection (RST); SIGTERM exits\n");
@@ -70,10 +70,14 @@ int main(int argc, char **argv)
 	sigset_t mask;
 	int fd, c, sig, nsend = 0, info = 0;
 
-	while ((c = getopt(argc, argv, "4is:t:")) != -1) {
+	while ((c = getopt(argc, argv, "4f:is:t:")) != -1) {
 		switch (c) {
 		case '4':
 			fam.edu = 0;
+			break;
+		case 'f':
+			if (edu_family_arg(&fam, optarg))
+				usage();
 			break;
 		case 'i':
 			info = 1;

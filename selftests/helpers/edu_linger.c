@@ -3,7 +3,7 @@
  * edu_linger - one connection, driven step by step from a script, for the
  * transmit and close() scenarios of t_xmit_close.sh.
  *
- *   edu_linger [-4] [-l] [-r BYTES] [-F] [-g FILE -s BYTES] [-L SECS]
+ *   edu_linger [-f inet] [-l] [-r BYTES] [-F] [-g FILE -s BYTES] [-L SECS]
  *              [-H | -c FILE | -x FILE] ADDR PORT
  *
  *   -l        accept one connection on ADDR:PORT (else connect to it)
@@ -20,7 +20,7 @@
  *             without closing: the exit closes the socket
  *
  * Prints "established" when the connection is up; steps run in the order
- * above.  Exits 0, or 1 with "error ..."; 2 on a usage error.  -4 uses
+ * above.  Exits 0, or 1 with "error ..."; 2 on a usage error.  -f inet uses
  * AF_INET/TCP.  Line buffered.
  */
 #include <errno.h>
@@ -56,10 +56,14 @@ int main(int argc, char **argv)
 	double t0;
 	int lfd, fd;
 
-	while ((opt = getopt(argc, argv, "4lr:Fg:s:L:Hc:x:")) != -1) {
+	while ((opt = getopt(argc, argv, "4f:lr:Fg:s:L:Hc:x:")) != -1) {
 		switch (opt) {
 		case '4':
 			f.edu = 0;
+			break;
+		case 'f':
+			if (edu_family_arg(&f, optarg))
+				return 2;
 			break;
 		case 'l':
 			listener = 1;
@@ -94,7 +98,7 @@ int main(int argc, char **argv)
 	}
 	if (argc - optind != 2 || (sbytes && !go_send) ||
 	    sbytes > (long)sizeof(buf)) {
-		fprintf(stderr, "usage: edu_linger [-4] [-l] [-r BYTES] [-F] [-g FILE -s BYTES] [-L SECS] [-H | -c FILE | -x FILE] ADDR PORT\n");
+		fprintf(stderr, "usage: edu_linger [-f inet] [-l] [-r BYTES] [-F] [-g FILE -s BYTES] [-L SECS] [-H | -c FILE | -x FILE] ADDR PORT\n");
 		return 2;
 	}
 	setvbuf(stdout, NULL, _IOLBF, 0);

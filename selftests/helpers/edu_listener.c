@@ -2,9 +2,9 @@
 /*
  * edu_listener - a listener whose accept() the shell selftests control.
  *
- *	edu_listener [-4] [-b BACKLOG] [-a] [-d SECS] [-t SECS] ADDR PORT
+ *	edu_listener [-f inet] [-b BACKLOG] [-a] [-d SECS] [-t SECS] ADDR PORT
  *
- * Binds ADDR:PORT (AF_EDU, or AF_INET/TCP with -4, the oracle), listens
+ * Binds ADDR:PORT (AF_EDU, or AF_INET/TCP with -f inet, the oracle), listens
  * with BACKLOG and prints "listening" once connections can arrive.  It
  * does not accept unless told to, so the accept queue fills up:
  *	SIGUSR1		accept one waiting connection (nonblocking) and print
@@ -38,8 +38,8 @@ static int naccepted;
 static void usage(void)
 {
 	fprintf(stderr,
-		"usage: edu_listener [-4] [-b BACKLOG] [-a] [-d SECS] [-t SECS] ADDR PORT\n"
-		"  -4  AF_INET/TCP instead of AF_EDU   -b  listen() backlog (default 8)\n"
+		"usage: edu_listener [-f inet] [-b BACKLOG] [-a] [-d SECS] [-t SECS] ADDR PORT\n"
+		"  -f inet  AF_INET/TCP instead of AF_EDU   -b  listen() backlog (default 8)\n"
 		"  -a  accept all   -d  accept all after SECS   -t  exit after SECS (300)\n"
 		"  SIGUSR1 accepts one connection; SIGTERM exits\n");
 	exit(2);
@@ -85,10 +85,14 @@ int main(int argc, char **argv)
 	struct sockaddr_in addr;
 	struct pollfd pfd[2];
 
-	while ((c = getopt(argc, argv, "4b:ad:t:")) != -1) {
+	while ((c = getopt(argc, argv, "4f:b:ad:t:")) != -1) {
 		switch (c) {
 		case '4':
 			fam.edu = 0;
+			break;
+		case 'f':
+			if (edu_family_arg(&fam, optarg))
+				usage();
 			break;
 		case 'b':
 			backlog = atoi(optarg);

@@ -4,7 +4,7 @@
  * at the other end, and TIME_WAIT connections in bulk: the orphan tests of
  * orphan_limits.sh (run by t_hostile.sh).
  *
- *	edu_unsent [-4] -l [-r RCVBUF] [-c CHUNK] [-p MS | -n] [-t SECS] ADDR PORT
+ *	edu_unsent [-f inet] -l [-r RCVBUF] [-c CHUNK] [-p MS | -n] [-t SECS] ADDR PORT
  *	  Listen on ADDR:PORT (SO_RCVBUF RCVBUF, set before listen() so the
  *	  connections inherit it) and print "listening".  With -p, accept
  *	  one connection and read it CHUNK bytes (default 4096) every MS ms
@@ -14,20 +14,20 @@
  *	  closes), printing "accepted N"; exit on SIGTERM or after -t SECS
  *	  (default 120).
  *
- *	edu_unsent [-4] -b BYTES [-s SNDBUF] ADDR PORT
+ *	edu_unsent [-f inet] -b BYTES [-s SNDBUF] ADDR PORT
  *	  Connect (SO_SNDBUF SNDBUF, if given), print "connected port P",
  *	  send BYTES bytes of the pattern, then close() at once.  Prints
  *	  "sent BYTES unsent U" first, U being SIOCOUTQ (bytes not yet
  *	  acknowledged) just before the close.
  *
- *	edu_unsent [-4] -T N ADDR PORT
+ *	edu_unsent [-f inet] -T N ADDR PORT
  *	  N connections through a listener of our own on ADDR:PORT, one
  *	  after another: the client closes first, the server reads the end
  *	  of stream and closes, so each client's end sits in TIME_WAIT.
  *	  Prints "timewait N eof E reset R" (E connections ended cleanly,
  *	  R were reset).
  *
- * -4 uses AF_INET/TCP (the oracle) instead of AF_EDU.  Output is line
+ * -f inet uses AF_INET/TCP (the oracle) instead of AF_EDU.  Output is line
  * buffered.  Exit status: 0, 1 on an error, 2 on a usage error.
  */
 #define _GNU_SOURCE
@@ -50,9 +50,9 @@ static struct edu_family fam = { .edu = 1 };
 static void usage(void)
 {
 	fprintf(stderr,
-		"usage: edu_unsent [-4] -l [-r RCVBUF] [-c CHUNK] [-p MS | -n] [-t SECS] ADDR PORT\n"
-		"       edu_unsent [-4] -b BYTES [-s SNDBUF] ADDR PORT\n"
-		"       edu_unsent [-4] -T N ADDR PORT\n");
+		"usage: edu_unsent [-f inet] -l [-r RCVBUF] [-c CHUNK] [-p MS | -n] [-t SECS] ADDR PORT\n"
+		"       edu_unsent [-f inet] -b BYTES [-s SNDBUF] ADDR PORT\n"
+		"       edu_unsent [-f inet] -T N ADDR PORT\n");
 	exit(2);
 }
 
@@ -205,10 +205,14 @@ int main(int argc, char **argv)
 	int c, listen_mode = 0, rcvbuf = 0, sndbuf = 0, chunk = 4096, ms = -2;
 	int secs = 120, bytes = 0, ntw = 0;
 
-	while ((c = getopt(argc, argv, "4lr:c:p:nt:b:s:T:")) != -1) {
+	while ((c = getopt(argc, argv, "4f:lr:c:p:nt:b:s:T:")) != -1) {
 		switch (c) {
 		case '4':
 			fam.edu = 0;
+			break;
+		case 'f':
+			if (edu_family_arg(&fam, optarg))
+				usage();
 			break;
 		case 'l':
 			listen_mode = 1;

@@ -3,10 +3,10 @@
  * mem_fill - connections whose receivers never read, written until every
  * sender blocks; then held until a signal.
  *
- *	mem_fill [-4] [-n CONNS] [-w BYTES] [-c CAP] [-s SNDBUF] [-r RCVBUF]
+ *	mem_fill [-f inet] [-n CONNS] [-w BYTES] [-c CAP] [-s SNDBUF] [-r RCVBUF]
  *		 [-t SECS]
  *
- * Over loopback (127.0.0.1), AF_EDU or AF_INET/TCP with -4 (the oracle):
+ * Over loopback (127.0.0.1), AF_EDU or AF_INET/TCP with -f inet (the oracle):
  * a listener, CONNS (default 1) connections accepted and never read.
  * SO_SNDBUF on the senders and SO_RCVBUF on the listener and the accepted
  * sockets are set when given.  Every sender is nonblocking and written
@@ -38,7 +38,7 @@
 static void usage(void)
 {
 	fprintf(stderr,
-		"usage: mem_fill [-4] [-n CONNS] [-w BYTES] [-c CAP] [-s SNDBUF] [-r RCVBUF] [-t SECS]\n");
+		"usage: mem_fill [-f inet] [-n CONNS] [-w BYTES] [-c CAP] [-s SNDBUF] [-r RCVBUF] [-t SECS]\n");
 	exit(2);
 }
 
@@ -88,10 +88,14 @@ int main(int argc, char **argv)
 	long cap = 0;
 	sigset_t mask;
 
-	while ((c = getopt(argc, argv, "4n:w:c:s:r:t:")) != -1) {
+	while ((c = getopt(argc, argv, "4f:n:w:c:s:r:t:")) != -1) {
 		switch (c) {
 		case '4':
 			fam.edu = 0;
+			break;
+		case 'f':
+			if (edu_family_arg(&fam, optarg))
+				usage();
 			break;
 		case 'n':
 			n = atoi(optarg);
