@@ -19,6 +19,10 @@
 # ESTABLISHED, the server SYN_RECV; tcpdump sees the SYN-ACK 3 times, 1 s
 # then (at least) 2 s apart; after accept() the request completes; with
 # abort_on_overflow=1 the client's first read gets ECONNRESET.
+#
+# limits: accept() gets EMFILE at RLIMIT_NOFILE and ENFILE at fs.file-max
+# (not root) while the connection waits, and gets it once the limit is
+# lifted; with two ephemeral ports the third connect() gets EADDRNOTAVAIL.
 cd "$(dirname "$0")/.." || exit 1
 set -u
 . selftests/lib.sh
@@ -116,5 +120,30 @@ for fam in tcp edu; do
 		expect_eq "$(result "$fam" reset "$O") $(result "$fam" alive "$O")" "1 1"
 	t_check "$fam: ... and no request left behind" \
 		expect_eq "$(result "$fam" requests_left "$O")" 0
+done
+
+# --- limits -----------------------------------------------------------
+L=build/labs/limits
+FILE_MAX=$(cat /proc/sys/fs/file-max)
+t_check "scripts/lab limits: status 0" eval \
+	'scripts/lab limits > /dev/null 2>&1 || { tail -n 30 "$L/output.txt"; false; }'
+t_check "... and fs.file-max is back to $FILE_MAX" \
+	expect_eq "$(cat /proc/sys/fs/file-max)" "$FILE_MAX"
+for fam in tcp edu; do
+	e=$L/$fam.emfile.txt n=$L/$fam.enfile.txt p=$L/$fam.ports.txt
+	t_check "$fam: RLIMIT_NOFILE reached: accept() gets EMFILE" \
+		grep -qx "accept: EMFILE" "$e"
+	t_check "$fam: ... the connection still waits, then accept() returns it" eval \
+		'grep -q "acceptq: 1 (the connection still waits)" "$e" &&
+		 grep -qx "accept: ok" "$e" && grep -qx "acceptq: 0" "$e"'
+	t_check "$fam: fs.file-max 0, uid 65534: accept() gets ENFILE" \
+		grep -qx "child: uid 65534, accept: ENFILE" "$n"
+	t_check "$fam: ... the connection still waits; root accepts it" eval \
+		'grep -q "acceptq: 1 (the connection still waits)" "$n" &&
+		 grep -q "accept as root: ok" "$n"'
+	t_check "$fam: ip_local_port_range of 2: two connects take 40000 and 40001" \
+		expect_eq "$(sed -n 's/^connect [12]: local port //p' "$p" | sort | tr '\n' ' ')" "40000 40001 "
+	t_check "$fam: ... the third connect() gets EADDRNOTAVAIL" \
+		grep -qx "connect 3: EADDRNOTAVAIL" "$p"
 done
 t_done
