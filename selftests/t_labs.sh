@@ -20,6 +20,10 @@
 # then (at least) 2 s apart; after accept() the request completes; with
 # abort_on_overflow=1 the client's first read gets ECONNRESET.
 #
+# sockets: a server that accepted two clients holds three sockets, the
+# listener and one per connection, each a row on the server's port with
+# the inode of its socket:[inode] link; the clients' ports are ephemeral.
+#
 # limits: accept() gets EMFILE at RLIMIT_NOFILE and ENFILE at fs.file-max
 # (not root) while the connection waits, and gets it once the limit is
 # lifted; with two ephemeral ports the third connect() gets EADDRNOTAVAIL.
@@ -120,6 +124,21 @@ for fam in tcp edu; do
 		expect_eq "$(result "$fam" reset "$O") $(result "$fam" alive "$O")" "1 1"
 	t_check "$fam: ... and no request left behind" \
 		expect_eq "$(result "$fam" requests_left "$O")" 0
+done
+
+# --- sockets ----------------------------------------------------------
+S=build/labs/sockets/output.txt
+t_check "scripts/lab sockets: status 0" eval \
+	'scripts/lab sockets > /dev/null 2>&1 || { tail -n 30 "$S"; false; }'
+for fam in tcp edu; do
+	t_check "$fam: the server holds 3 sockets: the listener and one per connection" \
+		expect_eq "$(result "$fam" server_sockets "$S")" 3
+	t_check "$fam: ... each one's socket:[inode] is a row on the server's port" \
+		expect_eq "$(result "$fam" rows_matched "$S")" 3
+	t_check "$fam: ... one LISTEN row and two ESTABLISHED, all on that port" \
+		expect_eq "$(result "$fam" listen_rows "$S") $(result "$fam" server_estab_rows "$S")" "1 2"
+	t_check "$fam: both clients' ports come from ip_local_port_range" \
+		expect_eq "$(result "$fam" client_ports_in_range "$S")" 2
 done
 
 # --- limits -----------------------------------------------------------
