@@ -24,6 +24,12 @@
 # listener and one per connection, each a row on the server's port with
 # the inode of its socket:[inode] link; the clients' ports are ephemeral.
 #
+# workers: 4 forked workers in a blocking accept() share 20 connections,
+# one wake-up each; in epoll_wait() every worker wakes for every
+# connection, with EPOLLEXCLUSIVE one; 4 SO_REUSEPORT listeners each get
+# a share of 40 connections, and when one closes exactly its queued
+# connections are reset.
+#
 # limits: accept() gets EMFILE at RLIMIT_NOFILE and ENFILE at fs.file-max
 # (not root) while the connection waits, and gets it once the limit is
 # lifted; with two ephemeral ports the third connect() gets EADDRNOTAVAIL.
@@ -139,6 +145,34 @@ for fam in tcp edu; do
 		expect_eq "$(result "$fam" listen_rows "$S") $(result "$fam" server_estab_rows "$S")" "1 2"
 	t_check "$fam: both clients' ports come from ip_local_port_range" \
 		expect_eq "$(result "$fam" client_ports_in_range "$S")" 2
+done
+
+# --- workers ----------------------------------------------------------
+K=build/labs/workers/output.txt
+t_check "scripts/lab workers: status 0" eval \
+	'scripts/lab workers > /dev/null 2>&1 || { tail -n 30 "$K"; false; }'
+for fam in tcp edu; do
+	t_check "$fam: blocking accept() in 4 workers: all 20 served, each worker some" eval \
+		'[ "$(result "$fam accept" served "$K")" = 20 ] &&
+		 [ "$(result "$fam accept" served_min "$K")" -ge 1 ]'
+	t_check "$fam: ... one wake-up per connection, no herd (under 40)" eval \
+		'[ "$(result "$fam accept" wakeups "$K")" -lt 40 ]'
+	t_check "$fam: epoll without EPOLLEXCLUSIVE: every worker wakes, 40 or more" eval \
+		'[ "$(result "$fam epoll" served "$K")" = 20 ] &&
+		 [ "$(result "$fam epoll" wakeups "$K")" -ge 40 ]'
+	t_check "$fam: EPOLLEXCLUSIVE: the herd is gone (under 40)" eval \
+		'[ "$(result "$fam epollex" served "$K")" = 20 ] &&
+		 [ "$(result "$fam epollex" wakeups "$K")" -lt 40 ]'
+	t_check "$fam: 4 reuseport listeners share the 40 connections, each some" eval \
+		'[ "$(result "$fam reuseport" listeners "$K")" = 4 ] &&
+		 [ "$(result "$fam reuseport" queued "$K")" = 40 ] &&
+		 [ "$(result "$fam reuseport" acceptq_min "$K")" -ge 1 ]'
+	t_check "$fam: ... one closes: exactly its queued connections are reset" \
+		expect_eq "$(result "$fam reuseport" reset "$K")" "$(result "$fam reuseport" closed_held "$K")"
+	t_check "$fam: ... the others' stay, and are accepted" eval \
+		'a=$(result "$fam reuseport" alive "$K") &&
+		 [ $((a + $(result "$fam reuseport" reset "$K"))) = 40 ] &&
+		 [ "$(result "$fam reuseport" accepted "$K")" = "$a" ]'
 done
 
 # --- limits -----------------------------------------------------------
