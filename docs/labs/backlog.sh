@@ -33,12 +33,11 @@ sysctl -qw net.ipv4.tcp_syncookies=0 net.edutcp.syncookies=0
 # TIME_WAIT sockets of this namespace hold the module: let them go soon.
 sysctl -qw net.edutcp.tw_timeout=1
 
-fopt() { [ "$1" = tcp ] && echo -4; }
 
 # listener FAM PORT BACKLOG: edu_listener in the background, not accepting.
 listener() {
 	# shellcheck disable=SC2046
-	"$HELPERS/edu_listener" $(fopt "$1") -b "$3" -t 120 "$ADDR" "$2" > "$W/lis" &
+	"$HELPERS/edu_listener" $(fam_flag "$1") -b "$3" -t 120 "$ADDR" "$2" > "$W/lis" &
 	PIDS+=("$!")
 	wait_listen "$1" "$2"
 }
@@ -65,7 +64,7 @@ for fam in tcp edu; do
 		rec=$!
 	fi
 	# shellcheck disable=SC2046
-	"$HELPERS/edu_connect" $(fopt "$fam") -n 6 -w 1500 -H 60 "$ADDR" "$PORT" > "$W/cli" &
+	"$HELPERS/edu_connect" $(fam_flag "$fam") -n 6 -w 1500 -H 60 "$ADDR" "$PORT" > "$W/cli" &
 	cli=$!
 	# Sample both queues until the client has its summary (1.5 s).
 	maxs=0 maxa=0
@@ -142,7 +141,7 @@ for model in linux bsd sum; do
 		sysctl -qw net.edutcp.backlog_model=$model
 		listener "$fam" $((PORT + 3)) "$BACKLOG" || exit 1
 		# shellcheck disable=SC2046
-		"$HELPERS/edu_connect" $(fopt "$fam") -n 6 -w 1500 "$ADDR" $((PORT + 3)) > "$W/cli"
+		"$HELPERS/edu_connect" $(fam_flag "$fam") -n 6 -w 1500 "$ADDR" $((PORT + 3)) > "$W/cli"
 		c=$(sed -n 's/^summary connected=\([0-9]*\).*/\1/p' "$W/cli")
 		printf '(%s) %-6s connected %s of 6, accept queue %s, row acceptq_max %s\n' \
 			"$fam" "$model" "$c" "$(acceptq "$fam" $((PORT + 3)))" "$(backlog "$fam" $((PORT + 3)))"

@@ -35,6 +35,10 @@ on() {
 	fi
 }
 
+# fam_flag FAM: the option every edutcp program takes for the family:
+# "-f inet" (the kernel's TCP) or "-f edu".
+fam_flag() { if [ "$1" = tcp ]; then echo -f inet; else echo -f edu; fi; }
+
 # The readers below are plain bash: a sampler calls them many times a
 # second, and every program started costs tens of milliseconds in the VM.
 

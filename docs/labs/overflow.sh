@@ -32,7 +32,6 @@ sysctl -qw net.ipv4.tcp_syncookies=0 net.edutcp.syncookies=0
 sysctl -qw net.edutcp.tw_timeout=1
 [ -d $TR/events ] || mount -t tracefs tracefs $TR
 
-fopt() { [ "$1" = tcp ] && echo -4; }
 proto() { if [ "$1" = tcp ]; then echo tcp; else echo "ip proto $(cat /sys/module/af_edu/parameters/ipproto 2> /dev/null || echo 253)"; fi; }
 
 # rows FAM ST LPORT RPORT: the rows in state ST (hex) from local port
@@ -57,7 +56,7 @@ retx_ge() { local -a x; read -r -a x <<< "$(rows "$1" 03 "$2" -)"; [ "${x[2]:-0}
 # listener FAM PORT: backlog 1, not accepting.
 listener() {
 	# shellcheck disable=SC2046
-	"$HELPERS/edu_listener" $(fopt "$1") -b 1 -t 120 "$ADDR" "$2" > "$W/lis" &
+	"$HELPERS/edu_listener" $(fam_flag "$1") -b 1 -t 120 "$ADDR" "$2" > "$W/lis" &
 	LIS=$!
 	PIDS+=("$LIS")
 	wait_listen "$1" "$2"
@@ -66,7 +65,7 @@ listener() {
 # fill FAM PORT: one connection waits in the accept queue; then netem.
 fill() {
 	# shellcheck disable=SC2046
-	"$HELPERS/edu_connect" $(fopt "$1") -H 120 "$ADDR" "$2" > "$W/c1" &
+	"$HELPERS/edu_connect" $(fam_flag "$1") -H 120 "$ADDR" "$2" > "$W/c1" &
 	PIDS+=("$!")
 	until_true 10 has "$W/c1" '^summary' || exit 1
 	echo "($1) one client connected, not accepted: accept queue $(acceptq "$1" "$2")"
@@ -86,7 +85,7 @@ for fam in tcp edu; do
 	fi
 	ovf0=$(counter "$fam" ListenOverflows)
 	# shellcheck disable=SC2046
-	"$HELPERS/edu_connect" $(fopt "$fam") -n 2 -w 2000 -H 120 "$ADDR" "$PORT" > "$W/c2" &
+	"$HELPERS/edu_connect" $(fam_flag "$fam") -n 2 -w 2000 -H 120 "$ADDR" "$PORT" > "$W/c2" &
 	PIDS+=("$!")
 	until_true 10 has "$W/c2" '^summary' || exit 1
 	echo "($fam) two clients at once: $(grep '^summary' "$W/c2")"
@@ -138,7 +137,7 @@ for fam in tcp edu; do
 	ovf0=$(counter "$fam" ListenOverflows)
 	# -H 2: wait for the RST (delayed too), then -R: one read on each.
 	# shellcheck disable=SC2046
-	"$HELPERS/edu_connect" $(fopt "$fam") -n 2 -w 2000 -H 2 -R "$ADDR" $((PORT + 1)) > "$W/c2"
+	"$HELPERS/edu_connect" $(fam_flag "$fam") -n 2 -w 2000 -H 2 -R "$ADDR" $((PORT + 1)) > "$W/c2"
 	grep -E '^(summary|recv)' "$W/c2" | sed "s/^/($fam) /"
 	echo "RESULT $fam abort: $(sed -n 's/^recv-summary //p' "$W/c2")" \
 		"overflows=$(($(counter "$fam" ListenOverflows) - ovf0)) requests_left=$(rows "$fam" 03 $((PORT + 1)) - | grep -c .)"
