@@ -24,6 +24,10 @@
 # listener and one per connection, each a row on the server's port with
 # the inode of its socket:[inode] link; the clients' ports are ephemeral.
 #
+# flow: 2 MiB to a reader that sleeps 6 s: both queues fill, the window
+# closes (TCP: to 0; EDUTCP: below the sender's silly-window threshold),
+# the sender probes, and every byte arrives.
+#
 # workers: 4 forked workers in a blocking accept() share 20 connections,
 # one wake-up each; in epoll_wait() every worker wakes for every
 # connection, with EPOLLEXCLUSIVE one; 4 SO_REUSEPORT listeners each get
@@ -146,6 +150,25 @@ for fam in tcp edu; do
 	t_check "$fam: both clients' ports come from ip_local_port_range" \
 		expect_eq "$(result "$fam" client_ports_in_range "$S")" 2
 done
+
+# --- flow -------------------------------------------------------------
+F=build/labs/flow/output.txt
+t_check "scripts/lab flow: status 0" eval \
+	'scripts/lab flow > /dev/null 2>&1 || { tail -n 30 "$F"; false; }'
+t_check "flow: the chart of EDUTCP's queues is a well-formed SVG" \
+	xmllint --noout build/labs/flow/queues.svg
+for fam in tcp edu; do
+	t_check "$fam: 2 MiB to a sleeping reader arrive, checksummed" \
+		expect_eq "$(result "$fam" transfer_ok "$F")" 1
+	t_check "$fam: ... the receiver's rx_queue and the sender's tx_queue filled" eval \
+		'[ "$(result "$fam" rx_max "$F")" -gt 0 ] && [ "$(result "$fam" tx_max "$F")" -gt 0 ]'
+	t_check "$fam: ... the sender sent zero-window probes" eval \
+		'[ "$(result "$fam" probes "$F")" -ge 1 ]'
+done
+t_check "tcp: ... its receiver closed the window to 0" eval \
+	'[ "$(result tcp zero_windows "$F")" -ge 1 ]'
+t_check "edu: ... its receiver's window fell below half the largest (32767)" eval \
+	'[ "$(result edu min_window "$F")" -lt 32767 ]'
 
 # --- workers ----------------------------------------------------------
 K=build/labs/workers/output.txt
