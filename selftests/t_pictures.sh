@@ -142,6 +142,19 @@ queues_over_time() {
 	t_check "--plot: the legend counts them" \
 		grep -q ">drops: $(($(csv_last 7) - FIRST_DROPS)) at $DROP_SAMPLES samples<" "$T/chart.svg"
 
+	# Drops at 40 samples 10 ms apart, +10 each: the marks crowd, and
+	# a label is drawn only where it clears the one before (a "+10" is
+	# about 18 px wide), so no two overlap.
+	awk 'BEGIN { print "time_ms,listener,synq,synq_max,acceptq,acceptq_max,drops"
+		     for (i = 0; i <= 40; i++) printf "%d,10.0.0.1:80,9,8,9,8,%d\n", i * 10, i * 10 }' \
+		> "$T/crowd.csv"
+	"$EDUSTAT" --plot "$T/crowd.csv" > "$T/crowd.svg"
+	t_check "--plot: 40 drop marks close together, their labels do not overlap" eval \
+		'expect_eq "$(grep -c "class=\"drop\"" "$T/crowd.svg")" 40 &&
+		 sed -n "s/^<text x=\"\([0-9.]*\)\".*>+10<.*/\1/p" "$T/crowd.svg" |
+		 awk "NR > 1 && \$1 - prev < 20 { bad = 1 } { prev = \$1; n++ }
+		      END { print n \" labels\"; exit bad || n < 2 }"'
+
 	netfile_var "$NS_S" edutcp
 	"$EDUSTAT" -R - -c 3 -i 20 -f "$REPLY" "$SRV:$QPORT" > "$T/c3.csv"
 	t_check "-R - -c 3: the header and 3 samples on stdout" eval \

@@ -10,7 +10,7 @@
  * *longer* than that line, so a full accept queue sits one above it); the
  * drops as red marks in a strip above the plot, one per sample at which
  * the listener's drop count grew, labelled with the growth when it is more
- * than one.  Then axes with ticks, a legend and a title.
+ * than one and the label has room.  Then axes with ticks, a legend and a title.
  *
  * The output is a standalone SVG 1.1 document on stdout: every element
  * carries its class (synq, acceptq, backlog, synq_max, drop), so that a
@@ -243,9 +243,10 @@ static void axes(const struct frame *fr)
 /* Marks above the plot where the drop count grew; returns how many. */
 static int drop_marks(const struct frame *fr, const struct series *se)
 {
-	double y = fr->y0 - DROP_STRIP / 2.0, x;
-	int i, marks = 0;
+	double y = fr->y0 - DROP_STRIP / 2.0, x, free_x = -1e9;
+	int i, marks = 0, len;
 	unsigned int d;
+	char label[16];
 
 	printf("<text x=\"%.1f\" y=\"%.1f\" text-anchor=\"end\" font-size=\"11\" fill=\"#c00\">drops</text>\n",
 	       fr->x0 - 6, y + 4);
@@ -257,9 +258,18 @@ static int drop_marks(const struct frame *fr, const struct series *se)
 		printf("<path class=\"drop\" d=\"M%.1f,%.1f l-5,-9 h10 z\" fill=\"#c00\">"
 		       "<title>%u dropped by %.3f s (total %u)</title></path>\n",
 		       x, y + 5, d, se->s[i].t / 1000.0, se->s[i].drops);
-		if (d > 1)
-			printf("<text x=\"%.1f\" y=\"%.1f\" font-size=\"10\" fill=\"#c00\">+%u</text>\n",
-			       x + 6, y + 1, d);
+		/*
+		 * The label above its mark, and only where it does not run
+		 * into the one before (about 6 px a character at this
+		 * size); every mark keeps its count in its tooltip, and the
+		 * legend the total.
+		 */
+		len = snprintf(label, sizeof(label), "+%u", d);
+		if (d > 1 && x - 3 * len >= free_x) {
+			printf("<text x=\"%.1f\" y=\"%.1f\" text-anchor=\"middle\" font-size=\"10\" fill=\"#c00\">%s</text>\n",
+			       x, y - 6, label);
+			free_x = x + 3 * len + 4;
+		}
 		marks++;
 	}
 	return marks;
