@@ -92,13 +92,13 @@ for fam in tcp edu; do
 	tcpdump -U -n -i lo -w "$LAB_OUT/$fam.pcap" "ip proto $(proto "$fam") and ip[20:2] = $port" \
 		> /dev/null 2> "$W/td" &
 	PIDS+=("$!")
-	until_true 10 grep -q listening "$W/td"
+	until_true 30 grep -q listening "$W/td" || { echo "lab: tcpdump did not start"; exit 1; }
 	p0=$(probes "$fam")
 	echo "\$ eduxfer $(fam_flag "$fam") -l -d $SLEEP_MS $ADDR $port &"
 	# shellcheck disable=SC2046  # fam_flag prints two words
 	eduxfer $(fam_flag "$fam") -l -d "$SLEEP_MS" "$ADDR" "$port" > "$W/srv" 2>&1 &
 	PIDS+=("$!")
-	until_true 10 grep -q listening "$W/srv"
+	wait_listen "$fam" "$port" || exit 1
 	echo "\$ eduxfer $(fam_flag "$fam") -n $BYTES $ADDR $port"
 	# shellcheck disable=SC2046
 	eduxfer $(fam_flag "$fam") -n "$BYTES" "$ADDR" "$port" > "$W/cli" 2>&1 &
