@@ -316,7 +316,7 @@ counters_body() {
 	wait_until $((5 * T_SLOW)) settled "$fam" server SyncookiesSent 1
 	# edusynflood's ACK acknowledges a random number: not the cookie.
 	t_check "$fam: an ACK with a wrong cookie sent" \
-		nsx "$NS_C" "$FLOOD" -P "$proto" -f A -n 1 -s "$CLI" "$SRV:$LPORT"
+		nsx "$NS_C" "$FLOOD" -P "$proto" -F A -n 1 -s "$CLI" "$SRV:$LPORT"
 	wait_until $((5 * T_SLOW)) settled "$fam" server SyncookiesFailed 1
 	t_check "$fam: cookies: server InSegs +2, OutSegs +2, SyncookiesSent +1, SyncookiesFailed +1, OutRsts +1" \
 		deltas "$fam" server "InSegs=2 OutSegs=2 SyncookiesSent=1 SyncookiesFailed=1 OutRsts=1"

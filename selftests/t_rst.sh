@@ -39,6 +39,9 @@ refused() {
 	echo "$line" | grep -q ': ECONNREFUSED '
 }
 
+# flood_fam FAM: edusynflood's family (-f): inet sends TCP, edu EDUTCP.
+flood_fam() { if [ "$1" = tcp ]; then echo inet; else echo edu; fi; }
+
 connected() {
 	local line
 	line=$(conn "$@")
@@ -47,9 +50,8 @@ connected() {
 }
 
 rst_body() {
-	local fam=$1 t=$T_TMP/$1 rst0 af0 cs0 ie0 n proto
+	local fam=$1 t=$T_TMP/$1 rst0 af0 cs0 ie0 n
 	mkdir -p "$t"
-	proto=$(fam_proto "$fam")
 	topo_up "rst$fam"
 	t_check "$fam: topology up" topo_ok
 
@@ -66,7 +68,7 @@ rst_body() {
 	t_check "$fam: AttemptFails grew by 1 on the client" \
 		delta_is "$NS_C" "$fam" AttemptFails "$af0" 1
 	t_check "$fam: a stray ACK to that port is sent" \
-		nsx "$NS_C" "$FLOOD" -P "$proto" -f A -n 1 -s "$CLI" "$SRV:$CLOSED"
+		nsx "$NS_C" "$FLOOD" -f "$(flood_fam "$fam")" -F A -n 1 -s "$CLI" "$SRV:$CLOSED"
 
 	# --- bad checksum: dropped, counted, unanswered -----------------
 	start_listener "$fam" "$NS_S" "$t/listener" -b 8 "$SRV" "$LPORT"
@@ -74,7 +76,7 @@ rst_body() {
 	cs0=$(counter "$NS_S" "$fam" InCsumErrors)
 	ie0=$(counter "$NS_S" "$fam" InErrs)
 	t_check "$fam: 5 SYNs with a wrong checksum sent" \
-		nsx "$NS_C" "$FLOOD" -P "$proto" -c -n 5 -s "$CLI" "$SRV:$LPORT"
+		nsx "$NS_C" "$FLOOD" -f "$(flood_fam "$fam")" -c -n 5 -s "$CLI" "$SRV:$LPORT"
 	wait_until 3 eq_cmd 5 eval 'echo $(($(counter "$NS_S" "$fam" InCsumErrors) - cs0))'
 	t_check "$fam: InCsumErrors grew by 5" \
 		delta_is "$NS_S" "$fam" InCsumErrors "$cs0" 5
@@ -85,7 +87,7 @@ rst_body() {
 	# The control: the same segments with their right checksum, from
 	# other (spoofed) sources so that the capture tells them apart.
 	t_check "$fam: 5 SYNs with a right checksum sent" \
-		nsx "$NS_C" "$FLOOD" -P "$proto" -n 5 -s "$SPOOF_NET" "$SRV:$LPORT"
+		nsx "$NS_C" "$FLOOD" -f "$(flood_fam "$fam")" -n 5 -s "$SPOOF_NET" "$SRV:$LPORT"
 	wait_until 3 eq_cmd 5 count_rows "$NS_S" "$fam" 03 "$LPORT" -
 	t_check "$fam: ... all 5 are queued" \
 		expect_eq "$(count_rows "$NS_S" "$fam" 03 "$LPORT" -)" 5

@@ -16,8 +16,9 @@
  * requests than the listen() backlog (inet_csk_reqsk_queue_is_full()).
  *
  * What this program does.  It builds each segment by hand on a raw IPv4
- * socket (IP_HDRINCL): an IPv4 header with protocol 253 (EDUTCP; -P 6
- * makes it a real TCP SYN, for comparison with the kernel's TCP) and the
+ * socket (IP_HDRINCL): an IPv4 header with EDUTCP's protocol (253, or the
+ * module's ipproto parameter; -f inet makes it 6, a real TCP SYN, for
+ * comparison with the kernel's TCP; -P any other number) and the
  * 20-byte TCP-format header that EDUTCP uses on the wire, with SYN set, a
  * random initial sequence number and a random source port.  The checksum
  * covers the usual pseudo-header (addresses, zero, protocol, length); -c
@@ -133,8 +134,10 @@ static void usage(FILE *f)
 "             address in it per segment) or a range A.B.C.D-E.F.G.H;\n"
 "             default: the address the kernel would use to reach ADDR\n"
 "  -p PORT    fixed source port (default: random in 1024-65535)\n"
-"  -P PROTO   IPv4 protocol number (default %d; 6 sends real TCP)\n"
-"  -f FLAGS   header flags as letters from SAFRPU (default S)\n"
+"  -f FAMILY  edu (default: EDUTCP's protocol, %d unless the module says\n"
+"             otherwise) or inet (6: real TCP, to the kernel's TCP)\n"
+"  -P PROTO   any other IPv4 protocol number\n"
+"  -F FLAGS   header flags as letters from SAFRPU (default S)\n"
 "  -w WINDOW  advertised window (default 64240)\n"
 "  -c         send a wrong checksum (the receiver must drop the segment)\n"
 "  -u         unique sources: walk SRC in order, then the next source\n"
@@ -481,11 +484,25 @@ static int flood(const struct flood_opts *o, unsigned long *sent)
 	return 0;
 }
 
+/* EDUTCP's IPv4 protocol: the module's parameter, if it is loaded. */
+static int edu_ipproto(void)
+{
+	FILE *f = fopen("/sys/module/af_edu/parameters/ipproto", "r");
+	int p = -1;
+
+	if (f) {
+		if (fscanf(f, "%d", &p) != 1)
+			p = -1;
+		fclose(f);
+	}
+	return p > 0 && p < 255 ? p : IPPROTO_EDUTCP;
+}
+
 int main(int argc, char **argv)
 {
 	struct flood_opts o = {
 		.count		= 100,
-		.ipproto	= IPPROTO_EDUTCP,
+		.ipproto	= edu_ipproto(),
 		.sport		= -1,
 		.flags		= SEG_SYN,
 		.window		= 64240,
@@ -497,7 +514,7 @@ int main(int argc, char **argv)
 	uint64_t t0;
 	int c, err;
 
-	while ((c = getopt(argc, argv, "n:r:s:p:P:f:w:cuS:vh")) != -1) {
+	while ((c = getopt(argc, argv, "n:r:s:p:P:f:F:w:cuS:vh")) != -1) {
 		switch (c) {
 		case 'n':
 			if (!parse_ulong(optarg, EDU_MAX_COUNT, &o.count) ||
@@ -524,6 +541,14 @@ int main(int argc, char **argv)
 			o.ipproto = v;
 			break;
 		case 'f':
+			if (!strcmp(optarg, "inet"))
+				o.ipproto = IPPROTO_TCP;
+			else if (!strcmp(optarg, "edu"))
+				o.ipproto = edu_ipproto();
+			else
+				goto bad_arg;
+			break;
+		case 'F':
 			if (!parse_flags(optarg, &o.flags))
 				goto bad_arg;
 			break;
