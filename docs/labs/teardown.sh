@@ -1,5 +1,5 @@
 #!/bin/bash
-# docs/labs/teardown.sh - closing a connection: FIN_WAIT1, FIN_WAIT2, TIME_WAIT against CLOSE_WAIT, LAST_ACK; TIME_WAIT holding the port; close() with unread data sends RST
+# docs/labs/teardown.sh - closing a connection: the states of both ends, TIME_WAIT holding the port, close() with unread data
 #
 # 1. A connection on lo, every segment delayed 400 ms (netem), so that
 #    each state of an orderly close lasts long enough to be read from
