@@ -158,9 +158,11 @@ for fam in tcp edu; do
 	t_check "$fam: ... counted in AbortOnClose, and the peer's read() gets ECONNRESET" \
 		expect_eq "$(word "$fam" abort_on_close) $(word "$fam" read)" "1 ECONNRESET"
 done
-t_check "tcp: TIME_WAIT has about 60 s left (TCP_TIMEWAIT_LEN)" \
-	eval '[ "$(word tcp tw_left)" -ge 50 ] && [ "$(word tcp tw_left)" -le 60 ]'
+# The times are read when the script gets to them, late on a loaded
+# machine: TCP's left of 60 s, EDUTCP's from when TIME_WAIT was seen.
+t_check "tcp: TIME_WAIT has most of 60 s left (TCP_TIMEWAIT_LEN)" \
+	eval '[ "$(word tcp tw_left)" -ge 40 ] && [ "$(word tcp tw_left)" -le 60 ]'
 t_check "edu: TIME_WAIT leaves after tw_timeout (5 s), then bind() succeeds" \
-	eval '[ "$(word edu tw_gone)" -ge 3 ] && [ "$(word edu tw_gone)" -le 7 ] &&
+	eval '[ "$(word edu tw_gone)" -ge 1 ] && [ "$(word edu tw_gone)" -le 8 ] &&
 	      [ "$(word edu rebind)" = ok ]'
 t_done
