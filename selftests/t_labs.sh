@@ -37,6 +37,14 @@
 # limits: accept() gets EMFILE at RLIMIT_NOFILE and ENFILE at fs.file-max
 # (not root) while the connection waits, and gets it once the limit is
 # lifted; with two ephemeral ports the third connect() gets EADDRNOTAVAIL.
+#
+# teardown: the client closes first: its row FIN_WAIT1, FIN_WAIT2,
+# TIME_WAIT, the server's CLOSE_WAIT, LAST_ACK, then gone; a FIN each way
+# and no RST; bind() to the client's port in TIME_WAIT gets EADDRINUSE,
+# with and without SO_REUSEADDR; TCP's TIME_WAIT has about 60 s left,
+# EDUTCP's leaves after tw_timeout (5 s) and bind() then succeeds; close()
+# with 100 bytes unread sends an RST and no FIN, counted in
+# (TCP)AbortOnClose, and the peer's read() gets ECONNRESET.
 cd "$(dirname "$0")/.." || exit 1
 set -u
 . selftests/lib.sh
@@ -222,4 +230,44 @@ for fam in tcp edu; do
 	t_check "$fam: ... the third connect() gets EADDRNOTAVAIL" \
 		grep -qx "connect 3: EADDRNOTAVAIL" "$p"
 done
+
+# --- teardown ---------------------------------------------------------
+D=build/labs/teardown/output.txt
+t_check "scripts/lab teardown: status 0" eval \
+	'scripts/lab teardown > /dev/null 2>&1 || { tail -n 30 "$D"; false; }'
+t_check "edutrace drew the closed connection: a well-formed SVG" \
+	xmllint --noout build/labs/teardown/teardown.svg
+t_check "... and its Mermaid text shows both ends' states" eval \
+	'grep -q "ESTABLISHED → FIN_WAIT1" build/labs/teardown/teardown.mmd &&
+	 grep -q "FIN_WAIT2 → TIME_WAIT" build/labs/teardown/teardown.mmd &&
+	 grep -q "CLOSE_WAIT → LAST_ACK" build/labs/teardown/teardown.mmd &&
+	 grep -q "TIME_WAIT → CLOSE" build/labs/teardown/teardown.mmd'
+
+# word FAM KEY: the value of KEY on the teardown lab's RESULT lines for FAM.
+word() {
+	sed -n "s/^RESULT $1 .*\\b$2=\\([^ ]*\\).*/\\1/p" "$D" | head -n 1
+}
+
+for fam in tcp edu; do
+	t_check "$fam: the closer's row: FIN_WAIT1, FIN_WAIT2, TIME_WAIT" \
+		expect_eq "$(word "$fam" closer)" FIN_WAIT1,FIN_WAIT2,TIME_WAIT
+	t_check "$fam: the other end's: CLOSE_WAIT, LAST_ACK, then gone" \
+		expect_eq "$(word "$fam" peer)" CLOSE_WAIT,LAST_ACK,CLOSED
+	t_check "$fam: tcpdump: a FIN each way, no RST" \
+		eval '[ "$(word "$fam" fin_out)" -ge 1 ] && [ "$(word "$fam" fin_back)" -ge 1 ] &&
+		      [ "$(word "$fam" rsts)" = 0 ]'
+	t_check "$fam: TIME_WAIT holds the port: bind() gets EADDRINUSE, with SO_REUSEADDR too" \
+		expect_eq "$(word "$fam" bind) $(word "$fam" bind_reuseaddr)" "EADDRINUSE EADDRINUSE"
+	t_check "$fam: close() with 100 bytes unread: an RST, no FIN" \
+		expect_eq "$(word "$fam" unread) $(word "$fam" rst_from_server) $(word "$fam" fin_from_server)" "100 1 0"
+	t_check "$fam: ... counted in AbortOnClose, and the peer's read() gets ECONNRESET" \
+		expect_eq "$(word "$fam" abort_on_close) $(word "$fam" read)" "1 ECONNRESET"
+done
+# The times are read when the script gets to them, late on a loaded
+# machine: TCP's left of 60 s, EDUTCP's from when TIME_WAIT was seen.
+t_check "tcp: TIME_WAIT has most of 60 s left (TCP_TIMEWAIT_LEN)" \
+	eval '[ "$(word tcp tw_left)" -ge 40 ] && [ "$(word tcp tw_left)" -le 60 ]'
+t_check "edu: TIME_WAIT leaves after tw_timeout (5 s), then bind() succeeds" \
+	eval '[ "$(word edu tw_gone)" -ge 1 ] && [ "$(word edu tw_gone)" -le 8 ] &&
+	      [ "$(word edu rebind)" = ok ]'
 t_done

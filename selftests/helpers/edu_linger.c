@@ -3,7 +3,7 @@
  * edu_linger - one connection, driven step by step from a script, for the
  * transmit and close() scenarios of t_xmit_close.sh.
  *
- *   edu_linger [-f inet] [-l] [-r BYTES] [-F] [-g FILE -s BYTES] [-L SECS]
+ *   edu_linger [-f inet] [-l] [-r BYTES] [-F] [-g FILE -s BYTES] [-R] [-L SECS]
  *              [-H | -c FILE | -x FILE] ADDR PORT
  *
  *   -l        accept one connection on ADDR:PORT (else connect to it)
@@ -12,6 +12,8 @@
  *             peer's window and our send buffer are full), then print
  *             "filled"
  *   -g FILE   wait until FILE exists, then send -s BYTES and print "sent"
+ *   -R        read once (blocking), then print "read BYTES", "read EOF" or
+ *             "read ENAME" (the errno by name: ECONNRESET)
  *   -L SECS   SO_LINGER {1, SECS} before close() (0: an abortive close)
  *   -H        hold: never close, wait to be killed ("holding")
  *   -c FILE   wait until FILE exists, then close() and print "closed MS",
@@ -23,6 +25,7 @@
  * above.  Exits 0, or 1 with "error ..."; 2 on a usage error.  -f inet uses
  * AF_INET/TCP.  Line buffered.
  */
+#define _GNU_SOURCE
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
@@ -49,14 +52,14 @@ int main(int argc, char **argv)
 	struct edu_family f = { .edu = 1 };
 	const char *go_send = NULL, *go_close = NULL, *go_exit = NULL;
 	long rbytes = 0, sbytes = 0, linger = -1;
-	int opt, listener = 0, fill = 0, hold = 0;
+	int opt, listener = 0, fill = 0, hold = 0, read_once = 0;
 	struct linger lg;
 	struct sockaddr_in a;
 	static char buf[65536];
 	double t0;
 	int lfd, fd;
 
-	while ((opt = getopt(argc, argv, "4f:lr:Fg:s:L:Hc:x:")) != -1) {
+	while ((opt = getopt(argc, argv, "4f:lr:Fg:s:RL:Hc:x:")) != -1) {
 		switch (opt) {
 		case '4':
 			f.edu = 0;
@@ -80,6 +83,9 @@ int main(int argc, char **argv)
 		case 's':
 			sbytes = atol(optarg);
 			break;
+		case 'R':
+			read_once = 1;
+			break;
 		case 'L':
 			linger = atol(optarg);
 			break;
@@ -98,7 +104,7 @@ int main(int argc, char **argv)
 	}
 	if (argc - optind != 2 || (sbytes && !go_send) ||
 	    sbytes > (long)sizeof(buf)) {
-		fprintf(stderr, "usage: edu_linger [-f inet] [-l] [-r BYTES] [-F] [-g FILE -s BYTES] [-L SECS] [-H | -c FILE | -x FILE] ADDR PORT\n");
+		fprintf(stderr, "usage: edu_linger [-f inet] [-l] [-r BYTES] [-F] [-g FILE -s BYTES] [-R] [-L SECS] [-H | -c FILE | -x FILE] ADDR PORT\n");
 		return 2;
 	}
 	setvbuf(stdout, NULL, _IOLBF, 0);
@@ -145,6 +151,16 @@ int main(int argc, char **argv)
 		if (edu_send_all(fd, buf, sbytes, 0) != sbytes)
 			return fail("send");
 		printf("sent\n");
+	}
+	if (read_once) {
+		ssize_t n = recv(fd, buf, sizeof(buf), 0);
+
+		if (n < 0)
+			printf("read %s\n", edu_errname(errno));
+		else if (!n)
+			printf("read EOF\n");
+		else
+			printf("read %zd\n", n);
 	}
 	if (linger >= 0) {
 		lg.l_onoff = 1;
