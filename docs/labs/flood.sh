@@ -61,6 +61,10 @@ topology() {
 	EOF
 }
 topology || { echo "lab: cannot build the namespaces"; exit 1; }
+# EDUTCP's TIME_WAIT sockets hold the module: in both namespaces, let
+# them go after 1 s (the client's may end in TIME_WAIT too).
+sysctl -qw net.edutcp.tw_timeout=1
+ip netns exec "$NS_C" sysctl -qw net.edutcp.tw_timeout=1
 
 # The limits, in the server's namespace: backlog + 1 = 9 is the SYN
 # queue's limit; max_syn_backlog 128 only refuses above 96.  Two SYN-ACK
@@ -68,7 +72,6 @@ topology || { echo "lab: cannot build the namespaces"; exit 1; }
 # not after a minute (synack_retries 5).
 sysctl -qw net.ipv4.tcp_max_syn_backlog=128 net.edutcp.max_syn_backlog=128
 sysctl -qw net.ipv4.tcp_synack_retries=2 net.edutcp.synack_retries=2
-sysctl -qw net.edutcp.tw_timeout=1
 
 cat > "$W/server.py" <<'EOP'
 import socket, sys
@@ -135,7 +138,7 @@ synq() {
 # While it runs, the SYN queue is sampled every 50 ms; MAXQ is the most
 # seen at once, TFULL the time ($EPOCHREALTIME) it was first seen full.
 attack() {
-	local fam=$1 src=$2 out=$3 q pid
+	local fam=$1 src=$2 out=$3 q pid over
 	local -a cli=(python3 -u "$W/client.py" "$SRV" "$PORT" "$WAIT_S"
 		edusynflood -P "$(proto "$fam")" -n "$NFLOOD" -s "$src" -u "$SRV:$PORT")
 	[ "$fam" = edu ] && cli=(edu-run -q "${cli[@]}")
@@ -143,10 +146,15 @@ attack() {
 	pid=$!
 	MAXQ=0 TFULL=
 	for _ in $(seq 600); do
+		# One more sample once the client is done: the flood and the
+		# client may both fall between two samples, and the requests
+		# stay for seconds.
+		over=
+		grep -q '^client=' "$out" && over=1
 		q=$(synq "$fam")
 		[ "$q" -gt "$MAXQ" ] && MAXQ=$q
 		[ -z "$TFULL" ] && [ "$q" -gt "$BACKLOG" ] && TFULL=$EPOCHREALTIME
-		grep -q '^client=' "$out" && break
+		[ -n "$over" ] && break
 		sleep 0.05
 	done
 	wait "$pid"
@@ -162,7 +170,11 @@ synq_is() { [ "$(synq "$1")" = "$2" ]; }
 
 for fam in tcp edu; do
 	step "$fam: backlog $BACKLOG, $NFLOOD SYNs from spoofed sources"
-	on "$fam" python3 -u "$W/server.py" "$SRV" "$PORT" "$BACKLOG" > "$W/srv" 2>&1 &
+	# Not through on(): a function in the background is a subshell, and
+	# stop_all would end the subshell, not the server.
+	srv=(python3 -u "$W/server.py" "$SRV" "$PORT" "$BACKLOG")
+	[ "$fam" = edu ] && srv=(edu-run -q "${srv[@]}")
+	"${srv[@]}" > "$W/srv" 2>&1 &
 	PIDS+=("$!")
 	wait_listen "$fam" "$PORT" || exit 1
 	rec=
@@ -223,7 +235,7 @@ for fam in tcp edu; do
 	stop_all
 done
 # The server's last EDUTCP socket, in TIME_WAIT for 1 s, holds the
-# module: let it go before the namespace does.
+# module: let it go before the lab ends.
 no_edu_rows() {
 	local n=0
 	while read -r _; do n=$((n + 1)); done < /proc/net/edutcp
