@@ -45,6 +45,14 @@
 # EDUTCP's leaves after tw_timeout (5 s) and bind() then succeeds; close()
 # with 100 bytes unread sends an RST and no FIN, counted in
 # (TCP)AbortOnClose, and the peer's read() gets ECONNRESET.
+#
+# flood: 100 spoofed SYNs against backlog 8 from another namespace.
+# Without cookies the SYN queue holds 9 (backlog + 1), the flood's other
+# 91 SYNs and the real client's are dropped (ListenDrops, and the same
+# count in TCPReqQFullDrop / SynQueueDrops), the client's connect() times
+# out; with cookies the queue fills to 9 again, the other 91 SYNs and the
+# client's get cookies (SyncookiesSent 92), nothing is dropped, and the
+# client connects through its cookie and gets its 24 bytes back.
 cd "$(dirname "$0")/.." || exit 1
 set -u
 . selftests/lib.sh
@@ -270,4 +278,32 @@ t_check "tcp: TIME_WAIT has most of 60 s left (TCP_TIMEWAIT_LEN)" \
 t_check "edu: TIME_WAIT leaves after tw_timeout (5 s), then bind() succeeds" \
 	eval '[ "$(word edu tw_gone)" -ge 1 ] && [ "$(word edu tw_gone)" -le 8 ] &&
 	      [ "$(word edu rebind)" = ok ]'
+
+# --- flood ------------------------------------------------------------
+FL=build/labs/flood/output.txt
+t_check "scripts/lab flood: status 0" eval \
+	'scripts/lab flood > /dev/null 2>&1 || { tail -n 30 "$FL"; false; }'
+t_check "edustat -R/--plot drew the flooded listener: a well-formed SVG" \
+	xmllint --noout build/labs/flood/queues.svg
+# flood0 FAM KEY / flood1 FAM KEY: KEY of the cookies=0 / cookies=1 line.
+flood0() { sed -n "s/^RESULT $1 cookies=0 .*\\b$2=\\([0-9a-z]*\\).*/\\1/p" "$FL"; }
+flood1() { sed -n "s/^RESULT $1 cookies=1 .*\\b$2=\\([0-9a-z]*\\).*/\\1/p" "$FL"; }
+for fam in tcp edu; do
+	t_check "$fam: no cookies: the SYN queue held 9 (backlog 8 + 1)" \
+		expect_eq "$(flood0 "$fam" max_synq)" 9
+	t_check "$fam: ... ListenDrops grew by the flood's 91 and the client's SYNs" \
+		eval '[ "$(flood0 "$fam" drops)" -ge 92 ]'
+	t_check "$fam: ... each of them dropped because the SYN queue was full" \
+		expect_eq "$(flood0 "$fam" qfull_drops)" "$(flood0 "$fam" drops)"
+	t_check "$fam: ... the real client's connect() timed out" \
+		expect_eq "$(flood0 "$fam" client)" timeout
+	t_check "$fam: cookies: the SYN queue held 9 again" \
+		expect_eq "$(flood1 "$fam" max_synq)" 9
+	t_check "$fam: ... SyncookiesSent 92 (the flood's other 91 and the client's), no drop" \
+		expect_eq "$(flood1 "$fam" cookies_sent) $(flood1 "$fam" drops)" "92 0"
+	t_check "$fam: ... the client connected through its cookie (SyncookiesRecv 1)" \
+		expect_eq "$(flood1 "$fam" cookies_recv) $(flood1 "$fam" client)" "1 ok"
+	t_check "$fam: ... and its 24 bytes came back" \
+		expect_eq "$(flood1 "$fam" echoed)" 24
+done
 t_done
