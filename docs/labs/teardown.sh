@@ -35,7 +35,6 @@ trap 'stop_all; [ -e $TR/events/edutcp/enable ] && echo 0 > $TR/events/edutcp/en
 sysctl -qw net.edutcp.tw_timeout=$TW_SECS
 [ -d $TR/events ] || mount -t tracefs tracefs $TR
 
-fopt() { [ "$1" = tcp ] && echo -4; }
 proto() { if [ "$1" = tcp ]; then echo tcp; else echo "ip proto $(cat /sys/module/af_edu/parameters/ipproto 2> /dev/null || echo 253)"; fi; }
 has() { grep -Eq "$2" "$1"; }
 # fail WHAT: say what did not happen, and stop.
@@ -179,11 +178,11 @@ for fam in tcp edu; do
 		echo 1 > $TR/events/edutcp/enable
 	fi
 	# shellcheck disable=SC2046
-	"$HELPERS/edu_linger" $(fopt "$fam") -l -c "$W/sclose" "$ADDR" "$PORT" > "$W/srv" &
+	"$HELPERS/edu_linger" $(fam_flag "$fam") -l -c "$W/sclose" "$ADDR" "$PORT" > "$W/srv" &
 	PIDS+=("$!")
 	until_true 10 has "$W/srv" '^listening' || fail "($fam) the server did not listen"
 	# shellcheck disable=SC2046
-	"$HELPERS/edu_linger" $(fopt "$fam") -c "$W/cclose" "$ADDR" "$PORT" > "$W/cli" &
+	"$HELPERS/edu_linger" $(fam_flag "$fam") -c "$W/cclose" "$ADDR" "$PORT" > "$W/cli" &
 	PIDS+=("$!")
 	{ until_true 10 has "$W/cli" '^established' && until_true 10 has "$W/srv" '^established'; } ||
 		fail "($fam) no connection"
@@ -212,10 +211,10 @@ for fam in tcp edu; do
 	printf -v left '%d.%02d' $((left / 100)) $((left % 100))
 	echo "($fam) TIME_WAIT row: ${R[1]} ${R[2]} ${R[0]} ${R[3]} ${R[4]}: timer 3, $left s left"
 	# shellcheck disable=SC2046
-	b1=$(try_bind "$HELPERS/edu_closer" $(fopt "$fam") -l "$ADDR" "$cport")
+	b1=$(try_bind "$HELPERS/edu_closer" $(fam_flag "$fam") -l "$ADDR" "$cport")
 	echo "($fam) bind() to $ADDR:$cport: $b1"
 	# shellcheck disable=SC2046
-	b2=$(try_bind "$HELPERS/edu_listener" $(fopt "$fam") "$ADDR" "$cport")
+	b2=$(try_bind "$HELPERS/edu_listener" $(fam_flag "$fam") "$ADDR" "$cport")
 	echo "($fam) bind() to $ADDR:$cport after SO_REUSEADDR: $b2"
 	if [ "$fam" = tcp ]; then
 		echo "(tcp) TCP's TIME_WAIT lasts 60 s (TCP_TIMEWAIT_LEN, no sysctl): not waited for here"
@@ -257,11 +256,11 @@ for fam in tcp edu; do
 	rst0=$(counter "$fam" "$( [ "$fam" = tcp ] && echo TCPAbortOnClose || echo AbortOnClose)")
 	# The server never reads; the client sends 100 bytes, then reads.
 	# shellcheck disable=SC2046
-	"$HELPERS/edu_linger" $(fopt "$fam") -l -c "$W/aclose" "$ADDR" "$P2" > "$W/a" &
+	"$HELPERS/edu_linger" $(fam_flag "$fam") -l -c "$W/aclose" "$ADDR" "$P2" > "$W/a" &
 	PIDS+=("$!")
 	until_true 10 has "$W/a" '^listening' || fail "($fam) the server did not listen"
 	# shellcheck disable=SC2046
-	"$HELPERS/edu_linger" $(fopt "$fam") -g "$W/bsend" -s 100 -R "$ADDR" "$P2" > "$W/b" &
+	"$HELPERS/edu_linger" $(fam_flag "$fam") -g "$W/bsend" -s 100 -R "$ADDR" "$P2" > "$W/b" &
 	PIDS+=("$!")
 	until_true 10 has "$W/b" '^sent' || fail "($fam) the client did not send"
 	until_true 5 client_port "$fam" "$P2" > /dev/null || fail "($fam) no server row"
