@@ -16,6 +16,14 @@
 #include <net/tcp.h>
 
 /*
+ * Addresses are kept as four bytes in network order (__array), not as a
+ * __u32 printed through &__entry->addr: libtraceevent, which perf and
+ * trace-cmd use to print the events from their format files, cannot parse
+ * a '&' in the arguments of a format ("bad op token &") and falls back to
+ * raw fields.  Linux's sock:inet_sock_set_state keeps its addresses so.
+ */
+
+/*
  * The enum values the formats below print by name, exported so that
  * perf and trace-cmd, which read the format files, can name them too.
  */
@@ -77,21 +85,21 @@ TRACE_EVENT(edutcp_state,
 	    TP_PROTO(const struct sock *sk, int oldstate, int newstate),
 	    TP_ARGS(sk, oldstate, newstate),
 	    TP_STRUCT__entry(__field(const void *, skaddr)
-			     __field(__u32, saddr)
-			     __field(__u32, daddr)
+			     __array(__u8, saddr, 4)
+			     __array(__u8, daddr, 4)
 			     __field(__u16, sport)
 			     __field(__u16, dport)
 			     __field(int, oldstate)
 			     __field(int, newstate)),
 	    TP_fast_assign(__entry->skaddr = sk;
-			   __entry->saddr = (__force __u32)sk->sk_rcv_saddr;
-			   __entry->daddr = (__force __u32)sk->sk_daddr;
+			   memcpy(__entry->saddr, &sk->sk_rcv_saddr, 4);
+			   memcpy(__entry->daddr, &sk->sk_daddr, 4);
 			   __entry->sport = sk->sk_num;
 			   __entry->dport = ntohs(sk->sk_dport);
 			   __entry->oldstate = oldstate;
 			   __entry->newstate = newstate;),
 	    TP_printk("sk=%p %pI4:%u -> %pI4:%u %s -> %s", __entry->skaddr,
-		      &__entry->saddr, __entry->sport, &__entry->daddr,
+		      __entry->saddr, __entry->sport, __entry->daddr,
 		      __entry->dport, edu_show_state(__entry->oldstate),
 		      edu_show_state(__entry->newstate))
 );
@@ -102,24 +110,24 @@ DECLARE_EVENT_CLASS(edutcp_queue,
 			     unsigned int len, unsigned int max),
 		    TP_ARGS(sk, raddr, rport, event, len, max),
 		    TP_STRUCT__entry(__field(const void *, skaddr)
-				     __field(__u32, laddr)
-				     __field(__u32, raddr)
+				     __array(__u8, laddr, 4)
+				     __array(__u8, raddr, 4)
 				     __field(__u16, lport)
 				     __field(__u16, rport)
 				     __field(int, event)
 				     __field(unsigned int, len)
 				     __field(unsigned int, max)),
 		    TP_fast_assign(__entry->skaddr = sk;
-				   __entry->laddr = (__force __u32)sk->sk_rcv_saddr;
-				   __entry->raddr = (__force __u32)raddr;
+				   memcpy(__entry->laddr, &sk->sk_rcv_saddr, 4);
+				   memcpy(__entry->raddr, &raddr, 4);
 				   __entry->lport = sk->sk_num;
 				   __entry->rport = ntohs(rport);
 				   __entry->event = event;
 				   __entry->len = len;
 				   __entry->max = max;),
 		    TP_printk("listener=%p %pI4:%u peer %pI4:%u %s len=%u backlog=%u",
-			      __entry->skaddr, &__entry->laddr, __entry->lport,
-			      &__entry->raddr, __entry->rport,
+			      __entry->skaddr, __entry->laddr, __entry->lport,
+			      __entry->raddr, __entry->rport,
 			      edu_show_queue_event(__entry->event), __entry->len,
 			      __entry->max)
 );
@@ -142,8 +150,8 @@ TRACE_EVENT(edutcp_segment,
 		     unsigned int len),
 	    TP_ARGS(out, saddr, daddr, th, len),
 	    TP_STRUCT__entry(__field(int, out)
-			     __field(__u32, saddr)
-			     __field(__u32, daddr)
+			     __array(__u8, saddr, 4)
+			     __array(__u8, daddr, 4)
 			     __field(__u16, sport)
 			     __field(__u16, dport)
 			     __field(__u8, flags)
@@ -152,8 +160,8 @@ TRACE_EVENT(edutcp_segment,
 			     __field(__u16, window)
 			     __field(unsigned int, len)),
 	    TP_fast_assign(__entry->out = out;
-			   __entry->saddr = (__force __u32)saddr;
-			   __entry->daddr = (__force __u32)daddr;
+			   memcpy(__entry->saddr, &saddr, 4);
+			   memcpy(__entry->daddr, &daddr, 4);
 			   __entry->sport = ntohs(th->source);
 			   __entry->dport = ntohs(th->dest);
 			   __entry->flags = tcp_flag_byte(th);
@@ -162,8 +170,8 @@ TRACE_EVENT(edutcp_segment,
 			   __entry->window = ntohs(th->window);
 			   __entry->len = len;),
 	    TP_printk("%s %pI4:%u > %pI4:%u [%s] seq=%u ack=%u win=%u len=%u",
-		      __entry->out ? "send" : "recv", &__entry->saddr,
-		      __entry->sport, &__entry->daddr, __entry->dport,
+		      __entry->out ? "send" : "recv", __entry->saddr,
+		      __entry->sport, __entry->daddr, __entry->dport,
 		      edu_show_flags(__entry->flags), __entry->seq, __entry->ack,
 		      __entry->window, __entry->len)
 );
@@ -177,14 +185,14 @@ TRACE_EVENT(edutcp_retransmit,
 		     __be16 dport, unsigned int count),
 	    TP_ARGS(kind, saddr, sport, daddr, dport, count),
 	    TP_STRUCT__entry(__field(int, kind)
-			     __field(__u32, saddr)
-			     __field(__u32, daddr)
+			     __array(__u8, saddr, 4)
+			     __array(__u8, daddr, 4)
 			     __field(__u16, sport)
 			     __field(__u16, dport)
 			     __field(unsigned int, count)),
 	    TP_fast_assign(__entry->kind = kind;
-			   __entry->saddr = (__force __u32)saddr;
-			   __entry->daddr = (__force __u32)daddr;
+			   memcpy(__entry->saddr, &saddr, 4);
+			   memcpy(__entry->daddr, &daddr, 4);
 			   __entry->sport = ntohs(sport);
 			   __entry->dport = ntohs(dport);
 			   __entry->count = count;),
@@ -193,8 +201,8 @@ TRACE_EVENT(edutcp_retransmit,
 				       { EDU_RTX_SYN, "SYN" },
 				       { EDU_RTX_SYNACK, "SYN-ACK" },
 				       { EDU_RTX_DATA, "data" }),
-		      &__entry->saddr,
-		      __entry->sport, &__entry->daddr, __entry->dport,
+		      __entry->saddr,
+		      __entry->sport, __entry->daddr, __entry->dport,
 		      __entry->count)
 );
 
