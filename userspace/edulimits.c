@@ -51,11 +51,10 @@
 #include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/wait.h>
-#include <linux/edu.h>
+#include "edu_demo.h"
 
 #define FILE_MAX	"/proc/sys/fs/file-max"
 
-static int inet;
 static int port = 8500;
 
 static void usage(void)
@@ -70,55 +69,19 @@ static void usage(void)
 	exit(2);
 }
 
-static const char *errname(int err)
-{
-	const char *s = strerrorname_np(err);
-
-	return s ? s : "E?";
-}
-
-/* The AF_EDU number in use: the module parameter may differ from AF_EDU. */
-static int family(void)
-{
-	FILE *f;
-	int af = -1;
-
-	if (inet)
-		return AF_INET;
-	f = fopen("/sys/module/af_edu/parameters/family", "r");
-	if (f) {
-		if (fscanf(f, "%d", &af) != 1)
-			af = -1;
-		fclose(f);
-	}
-	return af > 0 ? af : AF_EDU;
-}
-
-/* 127.0.0.1:@p; struct sockaddr_edu has the layout of sockaddr_in. */
-static struct sockaddr_in loopback(int p)
-{
-	struct sockaddr_in a = {
-		.sin_family = family(),
-		.sin_port = htons(p),
-		.sin_addr.s_addr = htonl(INADDR_LOOPBACK),
-	};
-
-	return a;
-}
-
 static int sock(int flags)
 {
-	return socket(family(), SOCK_STREAM | flags, 0);
+	return socket(edu_demo_family(), SOCK_STREAM | flags, 0);
 }
 
 static int listener(int backlog)
 {
-	struct sockaddr_in a = loopback(port);
+	struct sockaddr_in a = edu_demo_loopback(port);
 	int one = 1, fd = sock(SOCK_NONBLOCK);	/* accept() never waits */
 
 	if (fd < 0 || setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one)) ||
 	    bind(fd, (struct sockaddr *)&a, sizeof(a)) || listen(fd, backlog)) {
-		printf("error listen: %s\n", errname(errno));
+		printf("error listen: %s\n", edu_demo_errname(errno));
 		exit(1);
 	}
 	return fd;
@@ -127,7 +90,7 @@ static int listener(int backlog)
 /* A blocking connect() to the listener: the fd, or -errno. */
 static int client(void)
 {
-	struct sockaddr_in a = loopback(port);
+	struct sockaddr_in a = edu_demo_loopback(port);
 	int fd = sock(0);
 
 	if (fd < 0)
@@ -158,7 +121,7 @@ static int local_port(int fd)
  */
 static int acceptq(void)
 {
-	const char *path = inet ? "/proc/net/tcp" : "/proc/net/edutcp";
+	const char *path = edu_demo_proc();
 	unsigned int lport, st, rxq, txq;
 	char line[512];
 	int q = -1;
@@ -205,7 +168,7 @@ static int do_emfile(void)
 
 	cfd = client();
 	if (cfd < 0 || !queued(1)) {
-		printf("error connect: %s\n", cfd < 0 ? errname(-cfd) : "not queued");
+		printf("error connect: %s\n", cfd < 0 ? edu_demo_errname(-cfd) : "not queued");
 		return 1;
 	}
 	printf("connected: the client is fd %d, its connection waits in the accept queue (%d)\n",
@@ -214,13 +177,13 @@ static int do_emfile(void)
 	low = saved;
 	low.rlim_cur = cfd + 1;	/* fds 0 .. cfd are open: no free one */
 	if (setrlimit(RLIMIT_NOFILE, &low)) {
-		printf("error setrlimit: %s\n", errname(errno));
+		printf("error setrlimit: %s\n", edu_demo_errname(errno));
 		return 1;
 	}
 	printf("setrlimit: RLIMIT_NOFILE soft limit %lu, descriptors 0 to %d all in use\n",
 	       (unsigned long)low.rlim_cur, cfd);
 	fd = try_accept(lfd);
-	printf("accept: %s\n", fd < 0 ? errname(-fd) : "a descriptor");
+	printf("accept: %s\n", fd < 0 ? edu_demo_errname(-fd) : "a descriptor");
 	ok &= fd == -EMFILE;
 	/* Reading /proc takes a descriptor too: raise the limit first. */
 	setrlimit(RLIMIT_NOFILE, &saved);
@@ -228,7 +191,7 @@ static int do_emfile(void)
 	       (unsigned long)saved.rlim_cur, acceptq());
 	ok &= acceptq() == 1;
 	fd = try_accept(lfd);
-	printf("accept: %s\n", fd < 0 ? errname(-fd) : "ok");
+	printf("accept: %s\n", fd < 0 ? edu_demo_errname(-fd) : "ok");
 	ok &= fd >= 0;
 	printf("acceptq: %d\n", acceptq());
 	return !ok;
@@ -267,11 +230,11 @@ static int do_enfile(void)
 
 	cfd = client();
 	if (cfd < 0 || !queued(1)) {
-		printf("error connect: %s\n", cfd < 0 ? errname(-cfd) : "not queued");
+		printf("error connect: %s\n", cfd < 0 ? edu_demo_errname(-cfd) : "not queued");
 		return 1;
 	}
 	if (saved < 0 || pipe(go)) {
-		printf("error %s: %s\n", FILE_MAX, errname(errno));
+		printf("error %s: %s\n", FILE_MAX, edu_demo_errname(errno));
 		return 1;
 	}
 	printf("connected: the connection waits in the accept queue (%d); fs.file-max is %ld\n",
@@ -283,19 +246,19 @@ static int do_enfile(void)
 	if (!pid) {
 		/* Not root any more, so fs.file-max applies. */
 		if (setgroups(0, NULL) || setgid(65534) || setuid(65534)) {
-			printf("error setuid: %s\n", errname(errno));
+			printf("error setuid: %s\n", edu_demo_errname(errno));
 			_exit(1);
 		}
 		if (read(go[0], &c, 1) != 1)
 			_exit(1);
 		fd = try_accept(lfd);
 		printf("child: uid 65534, accept: %s\n",
-		       fd < 0 ? errname(-fd) : "a descriptor");
+		       fd < 0 ? edu_demo_errname(-fd) : "a descriptor");
 		fflush(stdout);
 		_exit(fd == -ENFILE ? 0 : 1);
 	}
 	if (write_file_max(0)) {
-		printf("error %s: %s\n", FILE_MAX, errname(errno));
+		printf("error %s: %s\n", FILE_MAX, edu_demo_errname(errno));
 		kill(pid, SIGKILL);
 		return 1;
 	}
@@ -310,7 +273,7 @@ static int do_enfile(void)
 	ok &= acceptq() == 1;
 	fd = try_accept(lfd);
 	printf("restored: fs.file-max %ld; accept as root: %s\n", read_file_max(),
-	       fd < 0 ? errname(-fd) : "ok");
+	       fd < 0 ? edu_demo_errname(-fd) : "ok");
 	ok &= fd >= 0;
 	return !ok;
 }
@@ -325,7 +288,7 @@ static int do_ports(int n)
 		if (fd >= 0)
 			printf("connect %d: local port %d\n", i, local_port(fd));
 		else
-			printf("connect %d: %s\n", i, errname(-fd));
+			printf("connect %d: %s\n", i, edu_demo_errname(-fd));
 		ok &= i <= n ? fd >= 0 : fd == -EADDRNOTAVAIL;
 	}
 	printf("acceptq: %d\n", acceptq());
@@ -339,9 +302,7 @@ int main(int argc, char **argv)
 	while ((c = getopt(argc, argv, "f:p:n:")) != -1) {
 		switch (c) {
 		case 'f':
-			if (!strcmp(optarg, "inet"))
-				inet = 1;
-			else if (strcmp(optarg, "edu"))
+			if (edu_demo_set_family(optarg))
 				usage();
 			break;
 		case 'p':

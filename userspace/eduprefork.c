@@ -43,7 +43,7 @@
 #include <sys/mman.h>
 #include <sys/socket.h>
 #include <sys/wait.h>
-#include <linux/edu.h>
+#include "edu_demo.h"
 
 #define MAX_WORKERS	64
 
@@ -53,42 +53,12 @@ struct tally {
 	long served;
 };
 
-static int inet;
 
 static void usage(void)
 {
 	fprintf(stderr,
 		"usage: eduprefork [-f inet|edu] [-w WORKERS] [-n CONNS] [-m accept|epoll|epollex] [-p PORT]\n");
 	exit(2);
-}
-
-/* The AF_EDU number in use: the module parameter may differ from AF_EDU. */
-static int family(void)
-{
-	FILE *f;
-	int af = -1;
-
-	if (inet)
-		return AF_INET;
-	f = fopen("/sys/module/af_edu/parameters/family", "r");
-	if (f) {
-		if (fscanf(f, "%d", &af) != 1)
-			af = -1;
-		fclose(f);
-	}
-	return af > 0 ? af : AF_EDU;
-}
-
-/* 127.0.0.1:@port; struct sockaddr_edu has the layout of sockaddr_in. */
-static struct sockaddr_in loopback(int port)
-{
-	struct sockaddr_in a = {
-		.sin_family = family(),
-		.sin_port = htons(port),
-		.sin_addr.s_addr = htonl(INADDR_LOOPBACK),
-	};
-
-	return a;
 }
 
 /* Answer one connection with the worker's number. */
@@ -162,9 +132,7 @@ int main(int argc, char **argv)
 	while ((c = getopt(argc, argv, "f:w:n:m:p:")) != -1) {
 		switch (c) {
 		case 'f':
-			if (!strcmp(optarg, "inet"))
-				inet = 1;
-			else if (strcmp(optarg, "edu"))
+			if (edu_demo_set_family(optarg))
 				usage();
 			break;
 		case 'w':
@@ -198,12 +166,12 @@ int main(int argc, char **argv)
 	/* The workers' counts, where the parent can read them. */
 	t = mmap(NULL, sizeof(*t) * nworkers, PROT_READ | PROT_WRITE,
 		 MAP_SHARED | MAP_ANONYMOUS, -1, 0);
-	a = loopback(port);
-	lfd = socket(family(), SOCK_STREAM | (m == M_ACCEPT ? 0 : SOCK_NONBLOCK), 0);
+	a = edu_demo_loopback(port);
+	lfd = socket(edu_demo_family(), SOCK_STREAM | (m == M_ACCEPT ? 0 : SOCK_NONBLOCK), 0);
 	if (t == MAP_FAILED || lfd < 0 || pipe(ready) ||
 	    setsockopt(lfd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one)) ||
 	    bind(lfd, (struct sockaddr *)&a, sizeof(a)) || listen(lfd, 64)) {
-		printf("error listen: %s\n", strerrorname_np(errno) ?: "E?");
+		printf("error listen: %s\n", edu_demo_errname(errno));
 		return 1;
 	}
 	for (i = 0; i < nworkers; i++) {
@@ -222,11 +190,11 @@ int main(int argc, char **argv)
 		w0[i] = wakeups(pids[i]);
 
 	for (i = 0; i < nconns; i++) {
-		int fd = socket(family(), SOCK_STREAM, 0);
+		int fd = socket(edu_demo_family(), SOCK_STREAM, 0);
 		char w;
 
 		if (fd < 0 || connect(fd, (struct sockaddr *)&a, sizeof(a))) {
-			printf("error connect: %s\n", strerrorname_np(errno) ?: "E?");
+			printf("error connect: %s\n", edu_demo_errname(errno));
 			break;
 		}
 		if (read(fd, &w, 1) == 1)

@@ -36,12 +36,11 @@
 #include <unistd.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
-#include <linux/edu.h>
+#include "edu_demo.h"
 
 #define MAX_LISTENERS	32
 #define MAX_CONNS	1000
 
-static int inet;
 
 static void usage(void)
 {
@@ -50,49 +49,13 @@ static void usage(void)
 	exit(2);
 }
 
-static const char *errname(int err)
-{
-	const char *s = strerrorname_np(err);
-
-	return s ? s : "E?";
-}
-
-/* The AF_EDU number in use: the module parameter may differ from AF_EDU. */
-static int family(void)
-{
-	FILE *f;
-	int af = -1;
-
-	if (inet)
-		return AF_INET;
-	f = fopen("/sys/module/af_edu/parameters/family", "r");
-	if (f) {
-		if (fscanf(f, "%d", &af) != 1)
-			af = -1;
-		fclose(f);
-	}
-	return af > 0 ? af : AF_EDU;
-}
-
-/* 127.0.0.1:@port; struct sockaddr_edu has the layout of sockaddr_in. */
-static struct sockaddr_in loopback(int port)
-{
-	struct sockaddr_in a = {
-		.sin_family = family(),
-		.sin_port = htons(port),
-		.sin_addr.s_addr = htonl(INADDR_LOOPBACK),
-	};
-
-	return a;
-}
-
 /*
  * The accept queue of the listener whose socket inode is @ino: rx_queue
  * of its row in /proc/net/tcp or /proc/net/edutcp, or -1 without one.
  */
 static int acceptq(unsigned long ino)
 {
-	const char *path = inet ? "/proc/net/tcp" : "/proc/net/edutcp";
+	const char *path = edu_demo_proc();
 	unsigned int st, txq, rxq;
 	unsigned long rino;
 	char line[512];
@@ -122,7 +85,7 @@ static int set_reuseport(int fd)
 {
 	int one = 1;
 
-	if (inet)
+	if (edu_demo_inet)
 		return setsockopt(fd, SOL_SOCKET, SO_REUSEPORT, &one, sizeof(one));
 	return setsockopt(fd, SOL_EDUTCP, EDU_REUSEPORT, &one, sizeof(one));
 }
@@ -147,9 +110,7 @@ int main(int argc, char **argv)
 	while ((c = getopt(argc, argv, "f:l:n:p:")) != -1) {
 		switch (c) {
 		case 'f':
-			if (!strcmp(optarg, "inet"))
-				inet = 1;
-			else if (strcmp(optarg, "edu"))
+			if (edu_demo_set_family(optarg))
 				usage();
 			break;
 		case 'l':
@@ -169,26 +130,26 @@ int main(int argc, char **argv)
 	    nconns > MAX_CONNS || port < 1 || port > 65535)
 		usage();
 	setvbuf(stdout, NULL, _IOLBF, 0);
-	a = loopback(port);
+	a = edu_demo_loopback(port);
 
 	for (i = 0; i < nl; i++) {
-		lfd[i] = socket(family(), SOCK_STREAM | SOCK_NONBLOCK, 0);
+		lfd[i] = socket(edu_demo_family(), SOCK_STREAM | SOCK_NONBLOCK, 0);
 		if (lfd[i] < 0 ||
 		    set_reuseport(lfd[i]) ||
 		    bind(lfd[i], (struct sockaddr *)&a, sizeof(a)) ||
 		    listen(lfd[i], MAX_CONNS)) {
-			printf("error listener %d: %s\n", i, errname(errno));
+			printf("error listener %d: %s\n", i, edu_demo_errname(errno));
 			return 1;
 		}
 		ino[i] = inode_of(lfd[i]);
 	}
 	printf("%d listeners on 127.0.0.1:%d, each with %s\n", nl, port,
-	       inet ? "SO_REUSEPORT" : "EDU_REUSEPORT");
+	       edu_demo_inet ? "SO_REUSEPORT" : "EDU_REUSEPORT");
 
 	for (i = 0; i < nconns; i++) {
-		cfd[i] = socket(family(), SOCK_STREAM, 0);
+		cfd[i] = socket(edu_demo_family(), SOCK_STREAM, 0);
 		if (cfd[i] < 0 || connect(cfd[i], (struct sockaddr *)&a, sizeof(a))) {
-			printf("error connect %d: %s\n", i, errname(errno));
+			printf("error connect %d: %s\n", i, edu_demo_errname(errno));
 			return 1;
 		}
 	}
