@@ -294,7 +294,7 @@ static bool is_send_of(const struct ev *s, const struct ev *r)
 
 /*
  * A retransmission event names the segment it belongs to: the SYN that
- * follows it (edu_retransmit_syn() traces, then sends), or the SYN-ACK or
+ * follows it (edu_connect_timeout() traces, then sends), or the SYN-ACK or
  * data segment just before it (traced once sent).
  */
 static void match_retransmissions(void)

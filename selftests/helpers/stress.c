@@ -15,8 +15,8 @@
  * path of the kernel is taken under concurrency:
  *	- connect() blocking (bounded by SO_SNDTIMEO) or nonblocking + poll();
  *	- two cycles in three wait for the server: the server closes what it
- *	  accepted, which resets the connection (EDUTCP has only abortive
- *	  close; on AF_INET SO_LINGER 0 gives the same RST), and the client
+ *	  accepted with SO_LINGER {1, 0}, which resets the connection on both
+ *	  families, and the client
  *	  sees ECONNRESET (or EOF) from recv() - proof that the accept
  *	  happened.  The third closes at once, so the server's child is
  *	  reset while it waits in the accept queue, and accept() returns a
@@ -155,9 +155,9 @@ static void count_err(struct slot *s, enum step step, int err)
 }
 
 /*
- * An abortive close for both families: EDUTCP only has that one, and on
- * TCP it keeps thousands of cycles from leaving TIME_WAIT sockets (and
- * using up ephemeral ports) behind.
+ * An abortive close (SO_LINGER {1, 0}) for both families: it keeps
+ * thousands of cycles from leaving TIME_WAIT sockets (and using up
+ * ephemeral ports) behind.
  */
 static void set_abortive(int fd)
 {
