@@ -353,12 +353,25 @@ int edu_accept(struct socket *sock, struct socket *newsock, int flags,
 	       bool kern);
 void edu_listen_stop(struct sock *sk);
 int edu_listen_rcv(struct sock *sk, struct sk_buff *skb);
-void edu_cookie_init(void);
 void edu_req_err(struct sock *sk, __be32 raddr, __be16 rport, __be32 laddr,
 		 __be16 lport, u32 seq, bool abort);
 int edu_backlog_model(const struct sock *sk);
 u32 edu_queued_max(const struct sock *sk, int model);
 u32 edu_queue_max(const struct sock *sk, int model);
+bool edu_no_room_for_new(const struct sock *sk, int model);
+void edu_listen_drop(struct sock *sk);
+void edu_trace_acceptq(struct sock *sk, __be32 raddr, __be16 rport, int event);
+struct sock *edu_make_child(struct sock *sk, __be32 laddr, __be16 lport,
+			    __be32 raddr, __be16 rport, u32 our_isn,
+			    u32 peer_isn, const struct sk_buff *skb,
+			    u16 offered);
+void edu_child_first_segment(struct sock *child, struct sk_buff *skb);
+void edu_acceptq_add(struct sock *sk, struct sock *child);
+
+/* cookie.c: syncookies, a SYN answered with nothing kept */
+void edu_cookie_init(void);
+u32 edu_cookie_make(const struct edu_request *req);
+void edu_cookie_ack(struct sock *sk, struct sk_buff *skb);
 
 /* connect.c: the active open */
 int edu_connect(struct socket *sock, struct sockaddr *uaddr, int addr_len,

@@ -11,8 +11,8 @@
  *     SYN queue is full (more than B requests) the SYN is dropped
  *     (SynQueueDrops, ListenDrops) or, with the syncookies sysctl, answered
  *     with a SYN-ACK whose sequence number encodes the connection, and
- *     nothing is kept (SyncookiesSent).  Otherwise a struct edu_request
- *     joins the SYN queue and a SYN-ACK goes out.
+ *     nothing is kept (SyncookiesSent; cookie.c).  Otherwise a struct
+ *     edu_request joins the SYN queue and a SYN-ACK goes out.
  *
  *  2. The SYN-ACK timer retransmits a request's SYN-ACK after 1 s, 2 s,
  *     4 s... (SynAckRetrans).  After synack_retries retransmissions the
@@ -27,7 +27,7 @@
  *     ESTABLISHED already, and our next SYN-ACK retransmission gives it a
  *     chance to ACK again once accept() has made room (ListenOverflows,
  *     ListenDrops).  With abort_on_overflow, an RST answers instead.
- *     A valid syncookie ACK goes straight to step 3's child.
+ *     A valid syncookie ACK goes straight to step 3's child (cookie.c).
  *
  *  4. accept() takes the oldest child off the accept queue and gives it a
  *     struct socket.  Closing the listener (or shutdown(SHUT_RD)) frees
@@ -65,7 +65,6 @@
  */
 #include <linux/jiffies.h>
 #include <linux/random.h>
-#include <linux/siphash.h>
 #include <linux/slab.h>
 #include <net/ip.h>
 #include "edu.h"
@@ -90,8 +89,7 @@ static void edu_trace_synq(struct sock *sk, __be32 raddr, __be16 rport,
 			  edu_queue_max(sk, edu_backlog_model(sk)));
 }
 
-static void edu_trace_acceptq(struct sock *sk, __be32 raddr, __be16 rport,
-			      int event)
+void edu_trace_acceptq(struct sock *sk, __be32 raddr, __be16 rport, int event)
 {
 	trace_edutcp_acceptq(sk, raddr, rport, event,
 			     READ_ONCE(sk->sk_ack_backlog),
@@ -160,73 +158,17 @@ static bool edu_acceptq_is_full(const struct sock *sk, int model)
  * finds no room: the accept queue is full, or, under bsd and sum, the
  * shared limit is reached.
  */
-static bool edu_no_room_for_new(const struct sock *sk, int model)
+bool edu_no_room_for_new(const struct sock *sk, int model)
 {
 	return edu_acceptq_is_full(sk, model) ||
 	       (model != EDU_BACKLOG_LINUX && edu_queues_are_full(sk, model));
 }
 
 /* Count a SYN or ACK the listener could not take. */
-static void edu_listen_drop(struct sock *sk)
+void edu_listen_drop(struct sock *sk)
 {
 	atomic_inc(&sk->sk_drops);
 	EDU_INC_STATS(sock_net(sk), EDU_MIB_LISTENDROPS);
-}
-
-/* ---- syncookies ---------------------------------------------------------
- *
- * With a full SYN queue and the syncookies sysctl set, the listener keeps
- * nothing: the ISN of its SYN-ACK is a cookie, a keyed hash of the 4-tuple,
- * the peer's ISN and a coarse clock, with the clock's low 8 bits in the top
- * byte.  The final ACK acknowledges cookie + 1; if the hash checks out for
- * a recent clock value, the ACK is proof the peer got our SYN-ACK.  (Linux
- * also packs an MSS index; EDUTCP sends no options.)
- */
-#define EDU_COOKIE_SHIFT	6			/* clock: 64 s steps */
-#define EDU_COOKIE_AGE		2			/* steps accepted */
-#define EDU_COOKIE_VALIDITY	(2 * 60 * HZ)		/* after the last sent */
-
-static siphash_key_t edu_cookie_key __read_mostly;
-
-void edu_cookie_init(void)
-{
-	get_random_bytes(&edu_cookie_key, sizeof(edu_cookie_key));
-}
-
-static u32 edu_cookie_clock(void)
-{
-	return (u32)(jiffies / HZ) >> EDU_COOKIE_SHIFT;
-}
-
-static u32 edu_cookie_hash(__be32 laddr, __be32 raddr, __be16 lport,
-			   __be16 rport, u32 peer_isn, u32 clock)
-{
-	return siphash_4u32((__force u32)laddr, (__force u32)raddr,
-			    ((__force u32)lport << 16) | (__force u32)rport,
-			    peer_isn ^ clock, &edu_cookie_key);
-}
-
-static u32 edu_cookie_make(const struct edu_request *req)
-{
-	u32 clock = edu_cookie_clock();
-
-	return (clock << 24) |
-	       (edu_cookie_hash(req->laddr, req->raddr, req->lport,
-				req->rport, req->rcv_isn, clock) & 0xffffff);
-}
-
-static bool edu_cookie_check(__be32 laddr, __be32 raddr, __be16 lport,
-			     __be16 rport, u32 peer_isn, u32 cookie)
-{
-	u32 now = edu_cookie_clock();
-	u32 age = (u8)((now & 0xff) - (cookie >> 24));
-	u32 clock = now - age;
-
-	if (age > EDU_COOKIE_AGE)
-		return false;
-	return (cookie & 0xffffff) ==
-	       (edu_cookie_hash(laddr, raddr, lport, rport, peer_isn, clock) &
-		0xffffff);
 }
 
 /* ---- the SYN queue ------------------------------------------------------ */
@@ -434,10 +376,10 @@ void edu_req_err(struct sock *sk, __be32 raddr, __be16 rport, __be32 laddr,
  * is hashed: from then on a segment on another CPU can find it and take
  * its lock, and nothing may be written to it without that lock.
  */
-static struct sock *edu_make_child(struct sock *sk, __be32 laddr,
-				   __be16 lport, __be32 raddr, __be16 rport,
-				   u32 our_isn, u32 peer_isn,
-				   const struct sk_buff *skb, u16 offered)
+struct sock *edu_make_child(struct sock *sk, __be32 laddr, __be16 lport,
+			    __be32 raddr, __be16 rport, u32 our_isn,
+			    u32 peer_isn, const struct sk_buff *skb,
+			    u16 offered)
 {
 	const struct edu_skb_cb *cb = EDU_SKB_CB(skb);
 	struct sock *child;
@@ -500,7 +442,7 @@ static struct sock *edu_make_child(struct sock *sk, __be32 laddr,
  * was full.  The new child takes it as its first segment, under its own
  * lock (edu_deliver()): it is hashed, so it is no longer ours alone.
  */
-static void edu_child_first_segment(struct sock *child, struct sk_buff *skb)
+void edu_child_first_segment(struct sock *child, struct sk_buff *skb)
 {
 	struct sk_buff *nskb;
 
@@ -512,7 +454,7 @@ static void edu_child_first_segment(struct sock *child, struct sk_buff *skb)
 	/* else the peer sends it again */
 }
 
-static void edu_acceptq_add(struct sock *sk, struct sock *child)
+void edu_acceptq_add(struct sock *sk, struct sock *child)
 {
 	struct edu_queues *q = &edu_sk(sk)->q;
 
@@ -706,50 +648,6 @@ static void edu_check_req(struct sock *sk, struct edu_request *req,
 	edu_synq_unlink(sk, req, EDU_TQ_REMOVE);
 	edu_request_free(req);
 	edu_acceptq_add(sk, child);
-}
-
-/* An ACK with no request behind it: a syncookie, or nothing of ours. */
-static void edu_cookie_ack(struct sock *sk, struct sk_buff *skb)
-{
-	const struct edu_skb_cb *cb = EDU_SKB_CB(skb);
-	const struct iphdr *iph = ip_hdr(skb);
-	const struct tcphdr *th = tcp_hdr(skb);
-	struct net *net = sock_net(sk);
-	struct sock *child;
-	int model;
-
-	if (!READ_ONCE(edu_pernet(net)->sysctl_syncookies) ||
-	    (cb->flags & (TCPHDR_SYN | TCPHDR_RST)) ||
-	    time_after(jiffies, edu_sk(sk)->q.last_overflow + EDU_COOKIE_VALIDITY))
-		goto reset;
-	if (!edu_cookie_check(iph->daddr, iph->saddr, th->dest, th->source,
-			      cb->seq - 1, cb->ack_seq - 1)) {
-		EDU_INC_STATS(net, EDU_MIB_SYNCOOKIESFAILED);
-		goto reset;
-	}
-	EDU_INC_STATS(net, EDU_MIB_SYNCOOKIESRECV);
-
-	/* A cookie's child is one more under a shared limit. */
-	model = edu_backlog_model(sk);
-	if (edu_no_room_for_new(sk, model)) {
-		EDU_INC_STATS(net, EDU_MIB_LISTENOVERFLOWS);
-		edu_listen_drop(sk);
-		edu_trace_acceptq(sk, iph->saddr, th->source, EDU_TQ_DROP);
-		return;
-	}
-	child = edu_make_child(sk, iph->daddr, th->dest, iph->saddr,
-			       th->source, cb->ack_seq - 1, cb->seq - 1, skb,
-			       edu_rcv_window(sk));
-	if (!child) {
-		edu_listen_drop(sk);
-		return;
-	}
-	edu_child_first_segment(child, skb);
-	edu_acceptq_add(sk, child);
-	return;
-
-reset:
-	edu_send_reset(net, skb);
 }
 
 /* A segment for a listener.  Caller holds its lock; consumes @skb. */
