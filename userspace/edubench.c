@@ -42,6 +42,9 @@
  * figures as lines "RESULT NAME VALUE UNIT key=value...", for
  * scripts/bench; anything else it prints is commentary.
  * Exit status: 0 measured, 1 a run-time error, 2 a usage error.
+ *
+ * This file is the program and every measurement but hold, which is
+ * edubench/hold.c.
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -62,22 +65,21 @@
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 #include <sys/prctl.h>
-#include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/un.h>
 #include <sys/wait.h>
 #include <linux/edu.h>
+#include "edubench/edubench.h"
 
 #define BULK_BUF	(256 * 1024)
 #define MAX_CLIENTS	64
 #define MAX_HOLD	100000
-#define HOLD_BATCH	128
 
 enum bench_mode { M_CRR, M_RR, M_BULK, M_HOLD, M_SMOKE };
 
-static const char *prog = "edubench";
+const char *prog = "edubench";
 static const char *fam_name = "edu";
-static int fam;			/* AF_INET, the AF_EDU in use, or AF_UNIX */
+int fam;			/* AF_INET, the AF_EDU in use, or AF_UNIX */
 static struct sockaddr_in srv_addr;
 static const char *srv_ns, *cli_ns;
 static enum bench_mode mode;
@@ -85,11 +87,11 @@ static int opt_clients = 1;
 static double opt_secs = 5;
 static long opt_timeout_ms;
 static long long opt_bytes = 256LL << 20;
-static long opt_conns = 10000;
-static int opt_reads = 5;
+long opt_conns = 10000;
+int opt_reads = 5;
 static bool quiet;
 
-static double now_s(void)
+double now_s(void)
 {
 	struct timespec ts;
 
@@ -183,7 +185,7 @@ static void nodelay(int fd)
 		setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
 }
 
-static int listen_on(int backlog)
+int listen_on(int backlog)
 {
 	struct sockaddr_storage ss;
 	socklen_t len = fill_addr(&ss);
@@ -219,7 +221,7 @@ static int wait_fd(int fd, short events)
 }
 
 /* A connected socket, or -1 with errno set. */
-static int connect_to(void)
+int connect_to(void)
 {
 	struct sockaddr_storage ss;
 	socklen_t len = fill_addr(&ss), elen = sizeof(int);
@@ -456,8 +458,8 @@ static void *rr_client(void *arg)
 	return NULL;
 }
 
-static void result(const char *name, double value, const char *unit,
-		   const char *extra)
+void result(const char *name, double value, const char *unit,
+	    const char *extra)
 {
 	printf("RESULT %s %.6g %s family=%s%s%s\n", name, value, unit,
 	       fam_name, *extra ? " " : "", extra);
@@ -536,147 +538,6 @@ static int run_bulk(void)
 	snprintf(extra, sizeof(extra), "bytes=%lld secs=%.3f", opt_bytes, el);
 	result("bulk", opt_bytes / el / 1e6, "MB/s", extra);
 	return 0;
-}
-
-/* ---- hold: memory and the proc table -------------------------------------- */
-
-/* A field of /proc/meminfo, in kB; -1 if missing. */
-static long meminfo_kb(const char *field)
-{
-	FILE *f = fopen("/proc/meminfo", "r");
-	size_t flen = strlen(field);
-	char line[128];
-	long v = -1;
-
-	if (!f)
-		return -1;
-	while (fgets(line, sizeof(line), f))
-		if (!strncmp(line, field, flen) && line[flen] == ':') {
-			v = strtol(line + flen + 1, NULL, 10);
-			break;
-		}
-	fclose(f);
-	return v;
-}
-
-static int cmp_double(const void *a, const void *b)
-{
-	double x = *(const double *)a, y = *(const double *)b;
-
-	return x < y ? -1 : x > y;
-}
-
-/* Read @path to its end; return the milliseconds taken, rows in @rows. */
-static double read_table(const char *path, long *rows)
-{
-	static char buf[1 << 16];
-	double t0 = now_s();
-	ssize_t n;
-	int fd = open(path, O_RDONLY | O_CLOEXEC);
-
-	*rows = 0;
-	if (fd < 0)
-		return -1;
-	while ((n = read(fd, buf, sizeof(buf))) > 0)
-		for (ssize_t i = 0; i < n; i++)
-			*rows += buf[i] == '\n';
-	close(fd);
-	return n < 0 ? -1 : (now_s() - t0) * 1e3;
-}
-
-static void reset_close(int fd)
-{
-	struct linger lg = { .l_onoff = 1, .l_linger = 0 };
-
-	if (fam != AF_UNIX)
-		setsockopt(fd, SOL_SOCKET, SO_LINGER, &lg, sizeof(lg));
-	close(fd);
-}
-
-static int run_hold(void)
-{
-	const char *table = fam == AF_INET ? "/proc/net/tcp" :
-			    fam == AF_UNIX ? "/proc/net/unix" :
-			    "/proc/net/edutcp";
-	struct rlimit rl = { 2 * opt_conns + 64, 2 * opt_conns + 64 };
-	long i, n = 0, rows = 0, slab0, slab1, unrec0, unrec1;
-	double ms[64];
-	int *fds, lfd, rc = 1;
-	char extra[128];
-
-	if (setrlimit(RLIMIT_NOFILE, &rl)) {
-		fprintf(stderr, "%s: RLIMIT_NOFILE %ld: %s\n", prog,
-			(long)rl.rlim_cur, strerror(errno));
-		return 1;
-	}
-	fds = malloc(2 * opt_conns * sizeof(*fds));
-	if (!fds)
-		return 1;
-	for (i = 0; i < 2 * opt_conns; i++)
-		fds[i] = -1;
-	lfd = listen_on(4096);
-	if (lfd < 0)
-		goto out;
-	/* Only the sockets are counted: the file table is already grown. */
-	sync();
-	usleep(200000);
-	slab0 = meminfo_kb("Slab");
-	unrec0 = meminfo_kb("SUnreclaim");
-	while (n < opt_conns) {
-		long batch = opt_conns - n < HOLD_BATCH ? opt_conns - n :
-			     HOLD_BATCH;
-
-		for (i = 0; i < batch; i++) {
-			fds[2 * (n + i)] = connect_to();
-			if (fds[2 * (n + i)] < 0) {
-				fprintf(stderr, "%s: hold: connection %ld: %s\n",
-					prog, n + i, strerror(errno));
-				n += i;
-				goto out_close;
-			}
-		}
-		for (i = 0; i < batch; i++) {
-			fds[2 * (n + i) + 1] = accept4(lfd, NULL, NULL,
-						       SOCK_CLOEXEC);
-			if (fds[2 * (n + i) + 1] < 0) {
-				fprintf(stderr, "%s: hold: accept: %s\n", prog,
-					strerror(errno));
-				n += batch;
-				goto out_close;
-			}
-		}
-		n += batch;
-	}
-	usleep(500000);
-	slab1 = meminfo_kb("Slab");
-	unrec1 = meminfo_kb("SUnreclaim");
-	snprintf(extra, sizeof(extra), "conns=%ld slab_kb=%ld sunreclaim_kb=%ld",
-		 n, slab1 - slab0, unrec1 - unrec0);
-	result("memory", (slab1 - slab0) * 1024.0 / n, "bytes/conn", extra);
-
-	if (opt_reads > 64)
-		opt_reads = 64;
-	for (i = 0; i < opt_reads; i++) {
-		ms[i] = read_table(table, &rows);
-		if (ms[i] < 0) {
-			fprintf(stderr, "%s: %s: %s\n", prog, table,
-				strerror(errno));
-			goto out_close;
-		}
-	}
-	qsort(ms, opt_reads, sizeof(ms[0]), cmp_double);
-	snprintf(extra, sizeof(extra), "file=%s rows=%ld reads=%d", table,
-		 rows, opt_reads);
-	result("proc", ms[opt_reads / 2], "ms/read", extra);
-	rc = 0;
-out_close:
-	for (i = 0; i < 2 * n; i++)
-		if (fds[i] >= 0)
-			reset_close(fds[i]);
-	close(lfd);
-out:
-	free(fds);
-	return rc;
 }
 
 /* ---- main ------------------------------------------------------------------ */
