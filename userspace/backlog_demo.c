@@ -42,6 +42,7 @@
 #include <netinet/tcp.h>
 #include <sys/socket.h>
 #include <linux/edu.h>		/* after <netinet/in.h> */
+#include "edu_demo.h"
 
 #define MAX_CLIENTS	32
 #define MAX_ROWS	4096
@@ -80,9 +81,7 @@ static const struct counter {
 	[C_RETRANS]	= { "RetransSegs", "/proc/net/snmp", "Tcp:", "RetransSegs" },
 };
 
-static bool inet;
 static int backlog_arg = 2, nclients = 6, port = 4242, pause_ms = 500;
-static int family;
 static bool tty;
 static double t0;
 static struct row rows[MAX_ROWS];
@@ -114,7 +113,7 @@ static void usage(void)
 static void die(const char *what)
 {
 	fprintf(stderr, "backlog_demo: %s: %s\n", what, strerror(errno));
-	if (!inet && errno == EAFNOSUPPORT)
+	if (!edu_demo_inet && errno == EAFNOSUPPORT)
 		fprintf(stderr, "backlog_demo: is af_edu.ko loaded?\n");
 	exit(1);
 }
@@ -179,20 +178,12 @@ static int read_int_file(const char *path)
 	return v;
 }
 
-/* The AF_EDU number in use: the module parameter may differ from AF_EDU. */
-static int edu_family(void)
-{
-	int af = read_int_file("/sys/module/af_edu/parameters/family");
-
-	return af > 0 ? af : AF_EDU;
-}
-
 /* ---- what the kernel says ------------------------------------------------- */
 
 /* Reads every row of the family's socket table into rows[]. */
 static void read_rows(void)
 {
-	const char *path = inet ? "/proc/net/tcp" : "/proc/net/edutcp";
+	const char *path = edu_demo_proc();
 	char line[512];
 	FILE *f = fopen(path, "r");
 
@@ -216,9 +207,9 @@ static void read_rows(void)
 			   &r->retrnsmt, &uid, &timeout, &inode, &n) < 14)
 			continue;
 		/* EDUTCP's own columns follow: synq synq_max acceptq acceptq_max */
-		if (!inet && sscanf(line + n, "%u %u %u %u", &r->synq,
-				    &r->synq_max, &r->acceptq,
-				    &r->acceptq_max) == 4)
+		if (!edu_demo_inet && sscanf(line + n, "%u %u %u %u", &r->synq,
+					     &r->synq_max, &r->acceptq,
+					     &r->acceptq_max) == 4)
 			r->has_queues = true;
 		nrows++;
 	}
@@ -267,7 +258,7 @@ static long snmp_value(const char *path, const char *prefix, const char *name)
 
 static long counter(int c)
 {
-	if (inet)
+	if (edu_demo_inet)
 		return snmp_value(counters[c].inet_file, counters[c].inet_prefix,
 				  counters[c].inet_name);
 	return snmp_value("/proc/net/edutcp_stats", "EduTcp:",
@@ -276,7 +267,7 @@ static long counter(int c)
 
 static const char *counter_name(int c)
 {
-	return inet ? counters[c].inet_name : counters[c].edu_name;
+	return edu_demo_inet ? counters[c].inet_name : counters[c].edu_name;
 }
 
 /* The listener's queues: lengths and limits, as the kernel reports them. */
@@ -387,25 +378,13 @@ static long show(void)
 
 /* ---- the scenario ----------------------------------------------------------- */
 
-static struct sockaddr_in server_addr(void)
-{
-	struct sockaddr_in a;
-
-	/* struct sockaddr_edu has the layout of sockaddr_in: only the family differs. */
-	memset(&a, 0, sizeof(a));
-	a.sin_family = family;
-	a.sin_port = htons(port);
-	a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-	return a;
-}
-
 static void step_listen(void)
 {
-	struct sockaddr_in a = server_addr();
+	struct sockaddr_in a = edu_demo_loopback(port);
 	struct queues q;
 	int one = 1;
 
-	lfd = socket(family, SOCK_STREAM | SOCK_NONBLOCK, 0);
+	lfd = socket(edu_demo_family(), SOCK_STREAM | SOCK_NONBLOCK, 0);
 	if (lfd < 0)
 		die("socket");
 	setsockopt(lfd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
@@ -460,7 +439,7 @@ static void watch_retransmission(int i)
 
 static void step_clients(void)
 {
-	struct sockaddr_in a = server_addr();
+	struct sockaddr_in a = edu_demo_loopback(port);
 	bool explained_drop = false;
 	int i, st;
 
@@ -474,7 +453,7 @@ static void step_clients(void)
 		socklen_t len = sizeof(me);
 		long over = counter(C_OVERFLOWS);
 
-		c->fd = socket(family, SOCK_STREAM | SOCK_NONBLOCK, 0);
+		c->fd = socket(edu_demo_family(), SOCK_STREAM | SOCK_NONBLOCK, 0);
 		if (c->fd < 0)
 			die("socket");
 		c->t_connect = now();
@@ -630,9 +609,7 @@ int main(int argc, char **argv)
 	while ((c = getopt(argc, argv, "f:b:n:p:s:")) != -1) {
 		switch (c) {
 		case 'f':
-			if (!strcmp(optarg, "inet"))
-				inet = true;
-			else if (strcmp(optarg, "edu"))
+			if (edu_demo_set_family(optarg))
 				usage();
 			break;
 		case 'b':
@@ -656,7 +633,6 @@ int main(int argc, char **argv)
 		usage();
 	setvbuf(stdout, NULL, _IOLBF, 0);
 	tty = isatty(STDOUT_FILENO);
-	family = inet ? AF_INET : edu_family();
 	for (c = 0; c < MAX_CLIENTS; c++)
 		clients[c].fd = -1;
 	for (c = 0; c < C_MAX; c++)
@@ -664,11 +640,11 @@ int main(int argc, char **argv)
 	t0 = now();
 
 	printf("backlog_demo: %s on 127.0.0.1:%d, backlog %d, %d clients\n",
-	       inet ? "the kernel's TCP (AF_INET)" : "EDUTCP (AF_EDU)", port,
-	       backlog_arg, nclients);
+	       edu_demo_inet ? "the kernel's TCP (AF_INET)" : "EDUTCP (AF_EDU)",
+	       port, backlog_arg, nclients);
 	printf("Every number below is read from %s, %s and the kernel's sysctls.\n",
-	       inet ? "/proc/net/tcp" : "/proc/net/edutcp",
-	       inet ? "/proc/net/netstat" : "/proc/net/edutcp_stats");
+	       edu_demo_proc(),
+	       edu_demo_inet ? "/proc/net/netstat" : "/proc/net/edutcp_stats");
 
 	step_listen();
 	step_clients();

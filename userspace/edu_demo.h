@@ -1,8 +1,9 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
  * edu_demo.h - what the small demo programs of the labs share (eduprefork,
- * edureuseport, edulimits): the family chosen by -f, its sockets' address
- * on 127.0.0.1, and errno names.
+ * edureuseport, edulimits, backlog_demo): the family chosen by -f, its
+ * sockets' address on 127.0.0.1, and errno names.  edubench takes its -f
+ * inet and edu from here too.
  */
 #ifndef EDU_DEMO_H
 #define EDU_DEMO_H

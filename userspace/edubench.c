@@ -69,6 +69,7 @@
 #include <sys/un.h>
 #include <sys/wait.h>
 #include <linux/edu.h>
+#include "edu_demo.h"
 #include "edubench/edubench.h"
 
 #define BULK_BUF	(256 * 1024)
@@ -99,27 +100,13 @@ double now_s(void)
 	return ts.tv_sec + ts.tv_nsec / 1e9;
 }
 
-static int edu_family(void)
-{
-	FILE *f = fopen("/sys/module/af_edu/parameters/family", "r");
-	int af = AF_EDU;
-
-	if (f) {
-		if (fscanf(f, "%d", &af) != 1)
-			af = AF_EDU;
-		fclose(f);
-	}
-	return af;
-}
-
+/* -f: inet and edu as the demo programs take them, and unix. */
 static bool set_family(const char *name)
 {
-	if (!strcmp(name, "inet"))
-		fam = AF_INET;
-	else if (!strcmp(name, "edu"))
-		fam = edu_family();
-	else if (!strcmp(name, "unix"))
+	if (!strcmp(name, "unix"))
 		fam = AF_UNIX;
+	else if (!edu_demo_set_family(name))
+		fam = edu_demo_family();
 	else
 		return false;
 	fam_name = name;
