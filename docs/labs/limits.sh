@@ -27,10 +27,10 @@ rc=0
 
 # run FAM WHAT ARGS...: edulimits on FAM, shown and kept in $LAB_OUT.
 run() {
-	local fam=$1 what=$2 f=edu
+	local fam=$1 what=$2
 	shift 2
-	[ "$fam" = tcp ] && f=inet
-	{ show edulimits -f "$f" "$@" "$what"; } > "$LAB_OUT/$fam.$what.txt" 2>&1 ||
+	# shellcheck disable=SC2046  # fam_flag prints two words
+	{ show edulimits $(fam_flag "$fam") "$@" "$what"; } > "$LAB_OUT/$fam.$what.txt" 2>&1 ||
 		rc=1
 	cat "$LAB_OUT/$fam.$what.txt"
 }

@@ -52,19 +52,19 @@ socket_fds() {
 
 port=8600
 for fam in tcp edu; do
-	f=edu
-	[ "$fam" = tcp ] && f=inet
 	step "$fam: 1. a server: socket(), bind($ADDR:$port), listen(), accept() each connection"
-	echo "\$ edu_listener -f $f -a $ADDR $port &"
-	"$HELPERS/edu_listener" -f "$f" -a "$ADDR" "$port" > "$W/lis.$fam" &
+	echo "\$ edu_listener $(fam_flag "$fam") -a $ADDR $port &"
+	# shellcheck disable=SC2046  # fam_flag prints two words
+	"$HELPERS/edu_listener" $(fam_flag "$fam") -a "$ADDR" "$port" > "$W/lis.$fam" &
 	srv=$!
 	PIDS+=("$srv")
 	wait_listen "$fam" "$port" || exit 1
 
 	step "$fam: 2. two clients connect(), with no bind() before"
 	for c in 1 2; do
-		echo "\$ edu_hold -f $f $ADDR $port &"
-		"$HELPERS/edu_hold" -f "$f" "$ADDR" "$port" > "$W/c$c.$fam" &
+		echo "\$ edu_hold $(fam_flag "$fam") $ADDR $port &"
+		# shellcheck disable=SC2046
+		"$HELPERS/edu_hold" $(fam_flag "$fam") "$ADDR" "$port" > "$W/c$c.$fam" &
 		PIDS+=("$!")
 	done
 	until_true 20 eval '[ "$(grep -c "^accepted" "$W/lis.$fam")" = 2 ]' ||

@@ -28,9 +28,9 @@ rc=0
 
 # prefork FAM MODE PORT: one run of eduprefork, shown, and its RESULT.
 prefork() {
-	local fam=$1 m=$2 f=edu
-	[ "$fam" = tcp ] && f=inet
-	show eduprefork -f "$f" -w "$WORKERS" -n "$CONNS" -m "$m" -p "$3" > "$W/p" 2>&1 || rc=1
+	local fam=$1 m=$2
+	# shellcheck disable=SC2046  # fam_flag prints two words
+	show eduprefork $(fam_flag "$fam") -w "$WORKERS" -n "$CONNS" -m "$m" -p "$3" > "$W/p" 2>&1 || rc=1
 	cat "$W/p"
 	# The fewest and most connections a worker served, the fewest and
 	# most wake-ups a worker had, and the wake-ups in all.
@@ -50,8 +50,6 @@ prefork() {
 
 port=8700
 for fam in tcp edu; do
-	f=edu
-	[ "$fam" = tcp ] && f=inet
 	step "$fam: 1a. $WORKERS workers in a blocking accept(), $CONNS connections"
 	prefork "$fam" accept $port
 	step "$fam: 1b. the same workers in epoll_wait(), then accept()"
@@ -60,7 +58,8 @@ for fam in tcp edu; do
 	prefork "$fam" epollex $((port + 2))
 
 	step "$fam: 2. four SO_REUSEPORT listeners on one port, 40 clients; then one closes"
-	show edureuseport -f "$f" -l 4 -n 40 -p $((port + 3)) > "$W/r" 2>&1 || rc=1
+	# shellcheck disable=SC2046
+	show edureuseport $(fam_flag "$fam") -l 4 -n 40 -p $((port + 3)) > "$W/r" 2>&1 || rc=1
 	cat "$W/r"
 	awk -v fam="$fam" '
 		$1 == "listener" && $5 == "acceptq" {
