@@ -326,6 +326,16 @@ int edu_rcv(struct sk_buff *skb)
 	hdrlen = th->doff * 4;
 	if (hdrlen < sizeof(struct tcphdr) || !pskb_may_pull(skb, hdrlen))
 		goto bad_segment;
+	/*
+	 * The checksum, as tcp_v4_rcv() checks it: skb_checksum_init() takes
+	 * a segment already verified at its word (skb_csum_unnecessary():
+	 * CHECKSUM_UNNECESSARY from the device, or CHECKSUM_PARTIAL, sent on
+	 * this machine through lo or veth with the sum left to a device that
+	 * never computed it, see edu_set_csum()) and checks a
+	 * CHECKSUM_COMPLETE sum against the pseudo-header; what is left
+	 * (CHECKSUM_NONE: a device without receive offload, a raw socket's
+	 * packet looped back) skb_checksum_complete() sums in software.
+	 */
 	if (skb_checksum_init(skb, edu_ipproto, inet_compute_pseudo) ||
 	    skb_checksum_complete(skb))
 		goto csum_error;

@@ -3,9 +3,10 @@
  * output.c - EDUTCP segments out: a TCP header (RFC 9293, no options) in
  * an IPv4 packet of protocol edu_ipproto.
  *
- * Every segment goes through edu_xmit(), which routes it, fills the
- * checksum over the pseudo-header and the IPv4 header itself, and hands it
- * to ip_local_out() with no socket attached: an skb in flight never holds
+ * Every segment goes through edu_xmit(), which routes it, leaves its
+ * checksum to the device (or computes it, for a device that cannot), fills
+ * the IPv4 header itself, and hands it to ip_local_out() with no socket
+ * attached: an skb in flight never holds
  * a reference to an EDUTCP socket, so nothing outside the module can keep
  * one alive (or call back into the module) after the socket is gone.
  */
@@ -80,6 +81,41 @@ static void edu_fill_header(struct sk_buff *skb, __be16 sport, __be16 dport,
 }
 
 /*
+ * The checksum of @skb, leaving through @dev.  As tcp_v4_send_check() does,
+ * the device computes it: th->check holds the pseudo-header sum (protocol
+ * edu_ipproto) and CHECKSUM_PARTIAL tells the device where to add the rest.
+ * On lo and veth no one ever does (the receiver trusts a CHECKSUM_PARTIAL
+ * skb, skb_csum_unnecessary()), and a device without offload gets it from
+ * skb_checksum_help() in validate_xmit_skb().
+ *
+ * Only NETIF_F_HW_CSUM promises any protocol.  A NETIF_F_IP_CSUM device
+ * checksums TCP and UDP only, and skb_csum_hwoffload_help() would not save
+ * us from it: it looks at csum_offset alone, which is TCP's.  So, as
+ * __ip_append_data() asks the route's device before it chooses
+ * CHECKSUM_PARTIAL, anything but a NETIF_F_HW_CSUM device gets a segment
+ * summed here in software.
+ */
+static void edu_set_csum(struct sk_buff *skb, const struct net_device *dev,
+			 __be32 saddr, __be32 daddr)
+{
+	struct tcphdr *th = tcp_hdr(skb);
+	unsigned int len = skb->len;
+
+	if (dev->features & NETIF_F_HW_CSUM) {
+		th->check = ~csum_tcpudp_magic(saddr, daddr, len, edu_ipproto,
+					       0);
+		skb->ip_summed = CHECKSUM_PARTIAL;
+		skb->csum_start = skb_transport_header(skb) - skb->head;
+		skb->csum_offset = offsetof(struct tcphdr, check);
+		return;
+	}
+	th->check = 0;
+	th->check = csum_tcpudp_magic(saddr, daddr, len, edu_ipproto,
+				      skb_checksum(skb, 0, len, 0));
+	skb->ip_summed = CHECKSUM_NONE;
+}
+
+/*
  * Route @skb (a segment from @saddr:sport to @daddr:dport, @saddr already
  * chosen) and send it.  Consumes @skb.
  */
@@ -101,10 +137,7 @@ static int edu_xmit(struct net *net, struct sk_buff *skb, __be32 saddr,
 	}
 	skb_dst_set(skb, &rt->dst);
 
-	th->check = 0;
-	th->check = csum_tcpudp_magic(saddr, daddr, len, edu_ipproto,
-				      skb_checksum(skb, 0, len, 0));
-	skb->ip_summed = CHECKSUM_NONE;
+	edu_set_csum(skb, rt->dst.dev, saddr, daddr);
 	trace_edutcp_segment(1, saddr, daddr, th, len - th->doff * 4);
 
 	skb_push(skb, sizeof(*iph));
