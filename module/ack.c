@@ -50,8 +50,9 @@ void edu_ack_init(struct sock *sk)
 }
 
 /*
- * The connection is over, or waits out TIME_WAIT: nothing is owed that
- * could still be sent (edu_set_state()).
+ * The connection is over, or waits out TIME_WAIT: nothing is owed any
+ * more, no timer is needed (edu_set_state()).  The FIN that ends
+ * FIN_WAIT2 is acknowledged after this, at once.
  */
 void edu_ack_stop(struct sock *sk)
 {
@@ -61,12 +62,16 @@ void edu_ack_stop(struct sock *sk)
 	sk_stop_timer(sk, &es->delack_timer);
 }
 
-/* The states in which an ACK that is owed may still go out. */
+/*
+ * The states in which an ACK that is owed may still go out: TIME_WAIT
+ * too, for the FIN that brought us there (edu_data_rcv()).
+ */
 static bool edu_ack_state_ok(const struct sock *sk)
 {
 	return (1 << sk->sk_state) & (TCPF_ESTABLISHED | TCPF_CLOSE_WAIT |
 				      TCPF_FIN_WAIT1 | TCPF_FIN_WAIT2 |
-				      TCPF_CLOSING | TCPF_LAST_ACK);
+				      TCPF_CLOSING | TCPF_LAST_ACK |
+				      TCPF_TIME_WAIT);
 }
 
 static bool edu_in_quickack_mode(const struct edu_sock *es)
