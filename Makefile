@@ -18,7 +18,7 @@ USER_PROGS  := $(patsubst userspace/%.c,$(BUILD)/bin/%,$(wildcard userspace/*.c)
 TEST_PROGS  := $(patsubst selftests/%.c,$(BUILD)/selftests/%,$(wildcard selftests/*.c selftests/helpers/*.c))
 TEST_HDRS   := $(wildcard selftests/*.h) $(TOOLS)/kselftest_harness.h
 
-.PHONY: all module userspace selftests check check-two demo vm bench bench-chart \
+.PHONY: all module userspace selftests check check-two demo vm bench bench-profile bench-chart \
 	lint install clean deps debug-kernel check-debug lab
 
 all: module userspace selftests
@@ -89,6 +89,13 @@ endif
 bench: deps
 	$(MAKE) all
 	scripts/vm scripts/bench
+
+# Where one benchmark's time goes, by kernel function, on TCP and EDUTCP:
+# make bench-profile [PROFILE="rr -t 2"]
+PROFILE ?= bulk
+bench-profile: deps
+	$(MAKE) all
+	scripts/vm scripts/bench-profile $(PROFILE)
 
 # The chart of docs/performance.md, drawn again from the figures committed
 # beside it (after a new `make bench`, copy build/bench/results.txt to

@@ -105,6 +105,11 @@ void edu_fin_rcv(struct sock *sk)
 	switch (sk->sk_state) {
 	case TCP_ESTABLISHED:
 		edu_set_state(sk, TCP_CLOSE_WAIT);
+		/*
+		 * Its ACK waits (tcp_fin()): a process that closes now sends
+		 * our FIN with it, and the close takes three segments.
+		 */
+		edu_sk(sk)->pingpong = true;
 		break;
 	case TCP_FIN_WAIT1:
 		/* Our FIN is not acknowledged yet: a simultaneous close. */

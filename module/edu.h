@@ -59,6 +59,7 @@ enum edu_mib_field {
 	EDU_MIB_SYNCHALLENGE,
 	EDU_MIB_ACKSKIPPEDSEQ,
 	EDU_MIB_ACKSKIPPEDCHALLENGE,
+	EDU_MIB_DELAYEDACKS,
 	EDU_MIB_MAX
 };
 
@@ -215,7 +216,18 @@ struct edu_sock {
 	 * mean the namespace's net.ipv4.tcp_keepalive_* values.
 	 */
 	bool			nodelay, cork;
-	bool			pingpong;	/* TCP_QUICKACK off */
+	u32			snd_sml;	/* end of the last short segment sent (Nagle) */
+
+	/* When to acknowledge (ack.c): icsk_ack's fields, reduced. */
+	struct timer_list	delack_timer;
+	unsigned long		ack_lrcv;	/* jiffies: data last received */
+	u32			rcv_mss;	/* full segment size, as received */
+	u8			ack_quick;	/* quick ACKs left */
+	bool			ack_pending;	/* an ACK is owed */
+	bool			ack_pushed;	/* ...for a short segment */
+	bool			ack_started;	/* data ever received */
+	bool			delack_deferred; /* timer fired while owned */
+	bool			pingpong;	/* interactive; TCP_QUICKACK 0 */
 	u16			user_mss;	/* TCP_MAXSEG, 0: the route's */
 	u8			keepcnt;
 	u8			ka_probes;	/* keepalive probes unanswered */
@@ -387,6 +399,14 @@ int edu_recvmsg(struct socket *sock, struct msghdr *msg, size_t len,
 		int flags);
 int edu_ioctl(struct socket *sock, unsigned int cmd, unsigned long arg);
 bool edu_stream_readable(const struct sock *sk);
+/* How edu_push_mode() treats a short last segment (TCP's nonagle bits). */
+enum edu_push {
+	EDU_PUSH_NAGLE,		/* Nagle and TCP_CORK decide */
+	EDU_PUSH_MORE,		/* MSG_MORE: held as TCP_CORK holds it */
+	EDU_PUSH_NOW,		/* sent whatever they say */
+};
+
+void edu_push_mode(struct sock *sk, enum edu_push mode);
 void edu_push(struct sock *sk);
 int edu_ack_rcv(struct sock *sk, struct sk_buff *skb);
 void edu_data_rcv(struct sock *sk, struct sk_buff *skb);
@@ -395,6 +415,19 @@ void edu_purge_queues(struct sock *sk);
 void edu_memcg_accept(struct sock *child);
 u32 edu_route_mss(struct net *net, __be32 daddr);
 void edu_mtu_reduced(struct sock *sk, u32 mtu);
+
+/* ack.c: acknowledge at once, delayed, or with data */
+void edu_ack_init(struct sock *sk);
+void edu_ack_stop(struct sock *sk);
+void edu_enter_quickack(struct sock *sk);
+void edu_ack_data_rcv(struct sock *sk, u32 len);
+void edu_ack_data_sent(struct sock *sk);
+void edu_ack_sent(struct sock *sk);
+void edu_ack_snd_check(struct sock *sk, bool now);
+bool edu_ack_after_read(struct sock *sk, int copied);
+void edu_set_quickack(struct sock *sk, int val);
+void edu_delack_timer(struct timer_list *t);
+void edu_delack_deferred(struct sock *sk);
 
 /* timer.c: retransmission, probes, RTT */
 void edu_rtx_timer(struct timer_list *t);

@@ -413,6 +413,7 @@ void edu_release_cb(struct sock *sk)
 		es->mtu_info = 0;
 		edu_mtu_reduced(sk, mtu);
 	}
+	edu_delack_deferred(sk);
 }
 
 /*

@@ -178,6 +178,7 @@ static void edu_note_ack_sent(struct sock *sk, u16 window)
 
 	es->rcv_wup = es->rcv_nxt;
 	es->rcv_wnd = window;
+	edu_ack_sent(sk);
 }
 
 static int edu_send_flags(struct sock *sk, u32 seq, u8 flags, bool resent)

@@ -239,6 +239,7 @@ static const char * const edu_mib_names[EDU_MIB_MAX] = {
 	[EDU_MIB_SYNCHALLENGE]		= "SYNChallenge",
 	[EDU_MIB_ACKSKIPPEDSEQ]		= "ACKSkippedSeq",
 	[EDU_MIB_ACKSKIPPEDCHALLENGE]	= "ACKSkippedChallenge",
+	[EDU_MIB_DELAYEDACKS]		= "DelayedACKs",
 };
 
 static int edu_stats_show(struct seq_file *seq, void *v)

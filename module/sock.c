@@ -199,6 +199,7 @@ struct sock *edu_sock_alloc(struct net *net, struct socket *sock, gfp_t gfp,
 	timer_setup(&es->rtx_timer, edu_rtx_timer, 0);
 	timer_setup(&es->close_timer, edu_close_timer, 0);
 	timer_setup(&es->ka_timer, edu_keepalive_timer, 0);
+	timer_setup(&es->delack_timer, edu_delack_timer, 0);
 	edu_stream_sock_init(sk);
 	edu_queues_init(sk);
 	INIT_LIST_HEAD(&es->accept_node);
@@ -230,8 +231,10 @@ void edu_set_state(struct sock *sk, int state)
 	 * socket for TCP_KEEPIDLE after its end (Linux's timewait socket has
 	 * none either).
 	 */
-	if (state == TCP_CLOSE || state == TCP_TIME_WAIT)
+	if (state == TCP_CLOSE || state == TCP_TIME_WAIT) {
 		sk_stop_timer(sk, &edu_sk(sk)->ka_timer);
+		edu_ack_stop(sk);
+	}
 	switch (state) {
 	case TCP_ESTABLISHED:
 		if (old != TCP_ESTABLISHED)

@@ -19,8 +19,9 @@
  * sysctls, as for TCP.  TCP_USER_TIMEOUT bounds in milliseconds how long
  * data may stay unacknowledged (timer.c) and replaces TCP_KEEPCNT.
  *
- * TCP_NODELAY and TCP_CORK are taken and read back; EDUTCP sends every
- * write at once anyway, as TCP does with TCP_NODELAY.
+ * TCP_NODELAY turns Nagle's rule off, TCP_CORK holds short segments until
+ * they fill (stream.c, edu_push_mode()); TCP_QUICKACK leaves or enters
+ * ping-pong mode (ack.c).
  */
 #include <linux/tcp.h>
 #include <net/tcp.h>
@@ -159,9 +160,14 @@ static int edu_set_tcp_option(struct sock *sk, int optname, int val)
 	switch (optname) {
 	case TCP_NODELAY:
 		es->nodelay = !!val;
+		/* What Nagle held goes now (tcp_push_pending_frames()). */
+		if (val)
+			edu_push(sk);
 		return 0;
 	case TCP_CORK:
 		es->cork = !!val;
+		if (!val)
+			edu_push(sk);
 		return 0;
 	case TCP_MAXSEG:
 		if (val && (val < TCP_MIN_MSS || val > MAX_TCP_WINDOW))
@@ -199,8 +205,7 @@ static int edu_set_tcp_option(struct sock *sk, int optname, int val)
 		es->defer_accept = edu_secs_to_retrans(val);
 		return 0;
 	case TCP_QUICKACK:
-		/* Every segment is acknowledged at once: only the flag. */
-		es->pingpong = !val;
+		edu_set_quickack(sk, val);
 		return 0;
 	default:
 		return -ENOPROTOOPT;

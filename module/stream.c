@@ -12,11 +12,13 @@
  *   copied_seq ... rcv_nxt                   the peer's: received in order
  *   and not yet read (rx_queue, SIOCINQ).
  *
- * Every received segment that occupies sequence space is acknowledged at
- * once (no delayed ACKs), so the sender learns of holes by duplicate ACKs.
- * There is no congestion control: the sender fills the peer's window, as
- * a TCP with an unlimited congestion window would.  Segments go out as
- * soon as they are written, as with TCP_NODELAY.
+ * A segment that arrives out of order is acknowledged at once, so the
+ * sender learns of holes by duplicate ACKs; in-order data is acknowledged
+ * as ack.c decides (at once, delayed, or with our next data).  There is
+ * no congestion control: the sender fills the peer's window, as a TCP
+ * with an unlimited congestion window would.  A short segment waits while
+ * an earlier short one is unacknowledged (Nagle's rule), unless
+ * TCP_NODELAY; TCP_CORK and MSG_MORE hold it until it fills.
  */
 #include <linux/ip.h>
 #include <linux/sched/signal.h>
@@ -70,6 +72,8 @@ void edu_stream_init(struct sock *sk, u32 mss)
 	es->in_recovery = false;
 	es->rtt_timing = false;
 	es->fin_queued = false;
+	es->snd_sml = es->snd_nxt;
+	edu_ack_init(sk);
 }
 
 /* ---- sending ------------------------------------------------------------- */
@@ -273,14 +277,39 @@ static int edu_split(struct sock *sk, struct sk_buff *skb, u32 len)
 }
 
 /*
+ * Hold back the last segment of the queue while it is short
+ * (tcp_nagle_test()): with TCP_CORK or MSG_MORE until it fills; else, by
+ * Nagle's rule (RFC 896) as Linux applies it, with Minshall's change
+ * (tcp_minshall_check()), while a short segment sent before is not yet
+ * acknowledged, unless TCP_NODELAY.  The ACK that comes back lets it go,
+ * with whatever was written meanwhile.  A FIN is never held, nor a
+ * segment with more behind it.
+ */
+static bool edu_nagle_hold(const struct sock *sk, const struct sk_buff *skb,
+			   enum edu_push mode)
+{
+	const struct edu_sock *es = edu_sk(sk);
+
+	if (mode == EDU_PUSH_NOW || skb->len >= es->mss ||
+	    (EDU_SKB_CB(skb)->flags & TCPHDR_FIN) ||
+	    !skb_queue_is_last(&sk->sk_write_queue, skb))
+		return false;
+	if (es->cork || mode == EDU_PUSH_MORE)
+		return true;
+	return !es->nodelay && after(es->snd_sml, es->snd_una) &&
+	       !after(es->snd_sml, es->snd_nxt);
+}
+
+/*
  * Send what the peer's window allows.  Segments before snd_nxt were sent
  * already; a FIN alone is always let out (it takes no buffer space).  A
  * segment larger than the window is cut to fit, unless that would make a
  * tiny one: RFC 1122's sender-side silly window avoidance sends at least
  * an MSS or half the largest window the peer ever offered.  With data
- * waiting, a closed window and nothing in flight, the timer probes.
+ * waiting, a closed window (or a cork) and nothing in flight, the timer
+ * probes (or sends what the cork holds).
  */
-void edu_push(struct sock *sk)
+void edu_push_mode(struct sock *sk, enum edu_push mode)
 {
 	struct edu_sock *es = edu_sk(sk);
 	u32 wnd_end = es->snd_una + es->snd_wnd;
@@ -297,6 +326,11 @@ void edu_push(struct sock *sk)
 
 		if (before(cb->seq, es->snd_nxt))
 			continue;
+		if (edu_nagle_hold(sk, skb, mode)) {
+			/* Corked, nothing in flight: the timer ends it. */
+			blocked = true;
+			break;
+		}
 		if (skb->len && after(cb->end_seq, wnd_end)) {
 			u32 room = after(wnd_end, cb->seq) ? wnd_end - cb->seq : 0;
 
@@ -309,6 +343,11 @@ void edu_push(struct sock *sk)
 		if (edu_xmit_skb(sk, skb))
 			break;		/* no memory: the timer tries again */
 		es->snd_nxt = cb->end_seq;
+		if (skb->len) {
+			if (skb->len < es->mss)
+				es->snd_sml = cb->end_seq;
+			edu_ack_data_sent(sk);
+		}
 		if (!es->rtt_timing) {
 			es->rtt_timing = true;
 			es->rtt_seq = cb->end_seq;
@@ -320,6 +359,11 @@ void edu_push(struct sock *sk)
 	if (blocked && es->snd_una == es->snd_nxt &&
 	    !timer_pending(&es->rtx_timer))
 		edu_rtx_timer_arm(sk);	/* a zero-window probe */
+}
+
+void edu_push(struct sock *sk)
+{
+	edu_push_mode(sk, EDU_PUSH_NAGLE);
 }
 
 /* Send the oldest unacknowledged segment again (timeout, fast retransmit). */
@@ -405,6 +449,8 @@ int edu_sendmsg(struct socket *sock, struct msghdr *msg, size_t size)
 	struct sock *sk = sock->sk;
 	struct edu_sock *es = edu_sk(sk);
 	int flags = msg->msg_flags;
+	/* MSG_MORE: more is coming, as with TCP_CORK for this write */
+	enum edu_push mode = flags & MSG_MORE ? EDU_PUSH_MORE : EDU_PUSH_NAGLE;
 	size_t copied = 0;
 	long timeo;
 	int err;
@@ -454,18 +500,19 @@ int edu_sendmsg(struct socket *sock, struct msghdr *msg, size_t size)
 wait:
 		edu_remove_empty_tail(sk);
 		set_bit(SOCK_NOSPACE, &sk->sk_socket->flags);
-		edu_push(sk);
+		/* Waiting for room: what is queued goes (TCP_NAGLE_PUSH). */
+		edu_push_mode(sk, EDU_PUSH_NOW);
 		err = sk_stream_wait_memory(sk, &timeo);
 		if (err)
 			goto out_err;
 	}
-	edu_push(sk);
+	edu_push_mode(sk, mode);
 	release_sock(sk);
 	return copied;
 
 out_err:
 	edu_remove_empty_tail(sk);
-	edu_push(sk);
+	edu_push_mode(sk, mode);
 	if (copied)
 		err = copied;
 	else
@@ -720,7 +767,8 @@ void edu_data_rcv(struct sock *sk, struct sk_buff *skb)
 {
 	struct edu_skb_cb *cb = EDU_SKB_CB(skb);
 	struct edu_sock *es = edu_sk(sk);
-	bool ooo;
+	bool ooo, fin, hole;
+	u32 len;
 
 	if (cb->seq == cb->end_seq) {
 		kfree_skb(skb);		/* a bare ACK */
@@ -735,8 +783,11 @@ void edu_data_rcv(struct sock *sk, struct sk_buff *skb)
 	/* After the peer's FIN nothing new can come: only acknowledge. */
 	if (!((1 << sk->sk_state) & EDU_RCV_STATES))
 		goto ack_drop;
-	if (!after(cb->end_seq, es->rcv_nxt))
-		goto ack_drop;		/* a duplicate */
+	if (!after(cb->end_seq, es->rcv_nxt)) {
+		/* A duplicate: our ACK was lost, or is late (tcp_data_queue()). */
+		edu_enter_quickack(sk);
+		goto ack_drop;
+	}
 
 	/*
 	 * Hard limit: twice the buffer (the window keeps us far below); and
@@ -758,9 +809,17 @@ void edu_data_rcv(struct sock *sk, struct sk_buff *skb)
 	}
 	if (!edu_trim_front(skb, es->rcv_nxt) && !(cb->flags & TCPHDR_FIN))
 		goto ack_drop;
+	len = skb->len;
+	fin = cb->flags & TCPHDR_FIN;
+	hole = !skb_queue_empty(&es->ooo_queue);
 	edu_queue_rcv(sk, skb);
 	edu_ooo_drain(sk);
-	edu_send_ack(sk);
+	edu_ack_data_rcv(sk, len);
+	/*
+	 * At once if it filled a hole (RFC 5681 4.2), or was a FIN that
+	 * ended our FIN_WAIT (tcp_fin()); else as ack.c decides.
+	 */
+	edu_ack_snd_check(sk, hole || (fin && sk->sk_state != TCP_CLOSE_WAIT));
 	if (!sock_flag(sk, SOCK_DEAD))
 		sk->sk_data_ready(sk);
 	return;
@@ -771,16 +830,20 @@ ack_drop:
 }
 
 /*
- * After a read: if the window we could offer now is at least twice what
- * the peer last heard of, tell it (tcp_cleanup_rbuf()'s rule), or a sender
- * stopped by a small window would wait for its next probe.
+ * After a read of @copied bytes (tcp_cleanup_rbuf()): the ACK owed may go
+ * now (ack.c).  Else, if the window we could offer now is at least twice
+ * what the peer last heard of, tell it, or a sender stopped by a small
+ * window would wait for its next probe.
  */
-static void edu_window_update(struct sock *sk)
+static void edu_window_update(struct sock *sk, int copied)
 {
 	struct edu_sock *es = edu_sk(sk);
 	s32 offered = es->rcv_wnd - (es->rcv_nxt - es->rcv_wup);
-	u32 now = edu_rcv_window(sk);
+	u32 now;
 
+	if (edu_ack_after_read(sk, copied))
+		return;
+	now = edu_rcv_window(sk);
 	if (!((1 << sk->sk_state) & EDU_RCV_STATES))
 		return;
 	offered = max(offered, 0);
@@ -865,7 +928,7 @@ int edu_recvmsg(struct socket *sock, struct msghdr *msg, size_t len,
 				break;
 			}
 		}
-		edu_window_update(sk);
+		edu_window_update(sk, copied);
 		if (copied >= target) {
 			/* Segments from the backlog first, then go on. */
 			release_sock(sk);
@@ -892,7 +955,7 @@ found:
 	} while (copied < len);
 
 	if (!(flags & MSG_PEEK))
-		edu_window_update(sk);
+		edu_window_update(sk, copied);
 	err = copied;
 out:
 	release_sock(sk);

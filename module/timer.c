@@ -10,7 +10,9 @@
  *                    for an orphan) the connection fails with ETIMEDOUT;
  *   window closed    nothing in flight, data waiting: a zero-window probe,
  *                    with the same backoff, so a lost window update cannot
- *                    deadlock the connection.
+ *                    deadlock the connection;
+ *   corked           nothing in flight, a short segment held by TCP_CORK
+ *                    or MSG_MORE: it is sent, one RTO after it was held.
  *
  * An orphan (closed by its process) is not kept forever: its timer ends it
  * when its namespace holds too many orphans, and a zero-window orphan
@@ -195,7 +197,16 @@ static void edu_probe_timeout(struct sock *sk)
 	struct edu_sock *es = edu_sk(sk);
 	int max_probes = edu_retries2(sk);
 
+	u32 nxt = es->snd_nxt;
+
 	if (skb_queue_empty(&sk->sk_write_queue))
+		return;
+	/*
+	 * The window is open and TCP_CORK or MSG_MORE held a short segment
+	 * back: its time is up, it goes (tcp_write_wakeup()).
+	 */
+	edu_push_mode(sk, EDU_PUSH_NOW);
+	if (es->snd_nxt != nxt)
 		return;
 	if (sock_flag(sk, SOCK_DEAD)) {
 		bool alive = edu_orphan_alive(sk);

@@ -149,7 +149,7 @@ part_b() {
 	client "$fam" "$t/b2" "$PORT_B" -n 2 -w 2000 -H 120
 	t_check "$fam: two concurrent clients both see the handshake complete" \
 		summary_is "$t/b2" "connected=2 pending=0 failed=0"
-	wait_until 3 eq_cmd 1 count_rows "$NS_S" "$fam" 03 "$PORT_B" -
+	wait_until $((3 * T_SLOW)) eq_cmd 1 count_rows "$NS_S" "$fam" 03 "$PORT_B" -
 	waiting_client "$fam" > "$t/waiting" 2>&1
 	wport=$(sed -n 's/^client port \([0-9]*\): ESTABLISHED.*/\1/p' "$t/waiting")
 	t_check "$fam: one is ESTABLISHED on the client, SYN_RECV on the server" \

@@ -77,7 +77,7 @@ rst_body() {
 	ie0=$(counter "$NS_S" "$fam" InErrs)
 	t_check "$fam: 5 SYNs with a wrong checksum sent" \
 		nsx "$NS_C" "$FLOOD" -f "$(flood_fam "$fam")" -c -n 5 -s "$CLI" "$SRV:$LPORT"
-	wait_until 3 eq_cmd 5 eval 'echo $(($(counter "$NS_S" "$fam" InCsumErrors) - cs0))'
+	wait_until $((3 * T_SLOW)) eq_cmd 5 eval 'echo $(($(counter "$NS_S" "$fam" InCsumErrors) - cs0))'
 	t_check "$fam: InCsumErrors grew by 5" \
 		delta_is "$NS_S" "$fam" InCsumErrors "$cs0" 5
 	t_check "$fam: InErrs grew by 5" delta_is "$NS_S" "$fam" InErrs "$ie0" 5
@@ -88,7 +88,7 @@ rst_body() {
 	# other (spoofed) sources so that the capture tells them apart.
 	t_check "$fam: 5 SYNs with a right checksum sent" \
 		nsx "$NS_C" "$FLOOD" -f "$(flood_fam "$fam")" -n 5 -s "$SPOOF_NET" "$SRV:$LPORT"
-	wait_until 3 eq_cmd 5 count_rows "$NS_S" "$fam" 03 "$LPORT" -
+	wait_until $((3 * T_SLOW)) eq_cmd 5 count_rows "$NS_S" "$fam" 03 "$LPORT" -
 	t_check "$fam: ... all 5 are queued" \
 		expect_eq "$(count_rows "$NS_S" "$fam" 03 "$LPORT" -)" 5
 

@@ -163,12 +163,16 @@ static int new_socket(void)
 	return fd;
 }
 
-/* TCP sends at once, as EDUTCP always does (no Nagle): the same rules. */
+/*
+ * Every write is sent at once, on TCP and EDUTCP alike (no Nagle), as
+ * request-response benchmarks run (netperf's TCP_RR).  AF_UNIX has no
+ * such option.
+ */
 static void nodelay(int fd)
 {
 	int one = 1;
 
-	if (fam == AF_INET)
+	if (fam != AF_UNIX)
 		setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
 }
 
