@@ -153,7 +153,7 @@ struct edu_queues {
  * sk_rcv_saddr/sk_num are the local end (sk_num in host order), sk_daddr/
  * sk_dport the remote end.
  *
- * The byte stream (stream.c): sk_write_queue holds every segment from
+ * The byte stream (send.c, stream.c): sk_write_queue holds every segment from
  * snd_una to write_seq, sent or not, each skb one segment (payload in page
  * fragments, the header is added on each transmission); sk_receive_queue
  * holds in-order payload not yet read, from copied_seq to rcv_nxt;
@@ -317,6 +317,7 @@ void edu_debugfs_init(void);
 void edu_debugfs_exit(void);
 void edu_memory_check(void);
 void edu_wait_for_sockets(void);
+void edu_memcg_accept(struct sock *child);
 
 /* bind.c: the port, listener and connection tables */
 void edu_tables_init(void);
@@ -391,14 +392,18 @@ int edu_connect(struct socket *sock, struct sockaddr *uaddr, int addr_len,
 int edu_synsent_rcv(struct sock *sk, struct sk_buff *skb);
 void edu_connect_timeout(struct sock *sk);
 
-/* stream.c: the byte stream, both directions */
+/* stream.c: the byte stream, receiving; its set-up and end */
 void edu_stream_sock_init(struct sock *sk);
 void edu_stream_init(struct sock *sk, u32 mss);
-int edu_sendmsg(struct socket *sock, struct msghdr *msg, size_t size);
 int edu_recvmsg(struct socket *sock, struct msghdr *msg, size_t len,
 		int flags);
 int edu_ioctl(struct socket *sock, unsigned int cmd, unsigned long arg);
 bool edu_stream_readable(const struct sock *sk);
+void edu_data_rcv(struct sock *sk, struct sk_buff *skb);
+void edu_purge_queues(struct sock *sk);
+u32 edu_route_mss(struct net *net, __be32 daddr);
+
+/* send.c: the byte stream, sending; acknowledgments */
 /* How edu_push_mode() treats a short last segment (TCP's nonagle bits). */
 enum edu_push {
 	EDU_PUSH_NAGLE,		/* Nagle and TCP_CORK decide */
@@ -406,15 +411,15 @@ enum edu_push {
 	EDU_PUSH_NOW,		/* sent whatever they say */
 };
 
+int edu_sendmsg(struct socket *sock, struct msghdr *msg, size_t size);
+void edu_write_space(struct sock *sk);
 void edu_push_mode(struct sock *sk, enum edu_push mode);
 void edu_push(struct sock *sk);
 int edu_ack_rcv(struct sock *sk, struct sk_buff *skb);
-void edu_data_rcv(struct sock *sk, struct sk_buff *skb);
 void edu_retransmit_head(struct sock *sk);
-void edu_purge_queues(struct sock *sk);
-void edu_memcg_accept(struct sock *child);
-u32 edu_route_mss(struct net *net, __be32 daddr);
 void edu_mtu_reduced(struct sock *sk, u32 mtu);
+void edu_write_queue_purge(struct sock *sk);
+void edu_send_fin(struct sock *sk);
 
 /* ack.c: acknowledge at once, delayed, or with data */
 void edu_ack_init(struct sock *sk);
@@ -439,7 +444,6 @@ unsigned long edu_rto_min(const struct sock *sk);
 /* close.c: teardown, FIN states, TIME_WAIT, orphans */
 int edu_release(struct socket *sock);
 bool edu_too_many_orphans(const struct sock *sk, int shift);
-void edu_send_fin(struct sock *sk);
 void edu_fin_rcv(struct sock *sk);
 void edu_fin_acked(struct sock *sk);
 void edu_close_timer(struct timer_list *t);

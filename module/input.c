@@ -178,7 +178,7 @@ static bool edu_reset_check(const struct sock *sk, const struct edu_skb_cb *cb)
  * A segment for a synchronized connection (tcp_rcv_established() and
  * tcp_rcv_state_process(), reduced): the sequence number, RST, SYN (as
  * tcp_validate_incoming() checks them), then the ACK field, then payload
- * and FIN (stream.c and close.c).  Consumes @skb.
+ * and FIN (send.c, stream.c and close.c).  Consumes @skb.
  */
 static int edu_estab_rcv(struct sock *sk, struct sk_buff *skb)
 {

@@ -20,7 +20,7 @@
  * data may stay unacknowledged (timer.c) and replaces TCP_KEEPCNT.
  *
  * TCP_NODELAY turns Nagle's rule off, TCP_CORK holds short segments until
- * they fill (stream.c, edu_push_mode()); TCP_QUICKACK leaves or enters
+ * they fill (send.c, edu_push_mode()); TCP_QUICKACK leaves or enters
  * ping-pong mode (ack.c).
  */
 #include <linux/tcp.h>
