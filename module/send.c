@@ -58,6 +58,13 @@ static struct sk_buff *edu_stream_alloc_skb(struct sock *sk, gfp_t gfp)
 	if (skb) {
 		if (sk_wmem_schedule(sk, skb->truesize)) {
 			skb_reserve(skb, EDU_HDR_ROOM);
+			/*
+			 * The checksum is summed as the segment leaves
+			 * (edu_set_csum()), so the copy from the user need
+			 * not sum it: with CHECKSUM_NONE,
+			 * skb_copy_to_page_nocache() would.
+			 */
+			skb->ip_summed = CHECKSUM_PARTIAL;
 			return skb;
 		}
 		__kfree_skb(skb);
