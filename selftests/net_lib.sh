@@ -393,12 +393,14 @@ start_listener() {
 
 # --- packet capture --------------------------------------------------------
 
-# cap_start NS DEV FILE FILTER: tcpdump into FILE until cap_stop.  -U writes
-# every packet at once; -Z root because Debian's tcpdump otherwise drops to
-# a user that cannot write our private temporary directory.
+# cap_start NS DEV FILE FILTER [SNAPLEN]: tcpdump into FILE until cap_stop,
+# the first SNAPLEN bytes of each packet (default 128: the headers; 0: the
+# whole packet).  -U writes every packet at once; -Z root because Debian's
+# tcpdump otherwise drops to a user that cannot write our private
+# temporary directory.
 cap_start() {
-	local ns=$1 dev=$2 file=$3 filter=$4
-	bg "$file.log" "$ns" tcpdump -i "$dev" -nn -U -Z root -s 128 -w "$file" "$filter"
+	local ns=$1 dev=$2 file=$3 filter=$4 snap=${5:-128}
+	bg "$file.log" "$ns" tcpdump -i "$dev" -nn -U -Z root -s "$snap" -w "$file" "$filter"
 	CAP_PID=$BG_LAST
 	CAP_FILE=$file
 	wait_line "$file.log" 'listening on' 15 ||

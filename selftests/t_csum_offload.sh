@@ -26,17 +26,6 @@ CHECK=selftests/helpers/csum_check.py
 PORT=7611
 BYTES=30000
 
-# cap_full NS DEV FILE FILTER: as cap_start, but whole packets (the
-# payload is summed too).
-cap_full() {
-	local ns=$1 dev=$2 file=$3 filter=$4
-	bg "$file.log" "$ns" tcpdump -i "$dev" -nn -U -Z root -s 0 -w "$file" "$filter"
-	CAP_PID=$BG_LAST
-	CAP_FILE=$file
-	wait_line "$file.log" 'listening on' 15 ||
-		{ echo "tcpdump did not start:"; cat "$file.log"; return 1; }
-}
-
 # verdicts FAM FILE: csum_check.py's lines for the client's segments.
 verdicts() {
 	python3 "$CHECK" "$2" "$(fam_proto "$1")" "$CLI"
@@ -46,7 +35,8 @@ verdicts() {
 xfer() {
 	local fam=$1 t=$T_TMP/$1 rc
 	# In this shell, not in t_check's subshell: cap_stop needs CAP_PID.
-	cap_full "$NS_S" veth-s "$t/$2.pcap" "$(seg_filter "$fam" "src host $CLI")" \
+	# Whole packets (snaplen 0): the payload is summed too.
+	cap_start "$NS_S" veth-s "$t/$2.pcap" "$(seg_filter "$fam" "src host $CLI")" 0 \
 		> "$t/$2.capstart" 2>&1
 	rc=$?
 	t_check "$fam: $2: capture on veth-s" eval "cat $t/$2.capstart; exit $rc"
