@@ -384,7 +384,7 @@ start_listener() {
 	# shellcheck disable=SC2046
 	bg "$out" "$ns" "$HELPERS/edu_listener" $(fam_opt "$fam") "$@"
 	LISTENER_PID=$BG_LAST
-	wait_line "$out" '^(listening|error)' 10
+	wait_line "$out" '^(listening|error)' $((10 * T_SLOW))
 	if ! has_line "$out" '^listening'; then
 		DEAD=1
 		return 1

@@ -220,7 +220,7 @@ connection_life() {
 	A_PID=$CLIENT_PID
 	kill -USR1 "$L2_PID"
 	t_check "(a) client A connects and is accepted" eval \
-		'has_line "$T/a" "^summary connected=1 " && wait_line "$T/lis2" "^accepted 1\$" 5'
+		'has_line "$T/a" "^summary connected=1 " && wait_line "$T/lis2" "^accepted 1\$" $((5 * T_SLOW))'
 	# (b) B fills the accept queue; C and D's final ACKs arrive together.
 	client "$T/b" 3000 1 $DPORT
 	nsx "$NS_C" tc qdisc add dev veth-c root netem delay 300ms
