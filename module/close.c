@@ -198,6 +198,35 @@ void edu_close_timer(struct timer_list *t)
 }
 
 /*
+ * A SYN, no ACK, for a connection in TIME_WAIT, beyond every sequence
+ * number the old one used: the peer opens a new connection on the same
+ * 4-tuple.  RFC 1122 4.2.2.13 lets TIME_WAIT end for it, and Linux does
+ * (tcp_timewait_state_process() returns TCP_TW_SYN): the caller then
+ * hands the SYN to the listener.  Otherwise it would be challenged like
+ * any SYN on a connection (RFC 5961), and the peer would reset, then wait
+ * for its SYN timeout before it tried again.
+ *
+ * EDUTCP's TIME_WAIT is the full socket: one a process still holds is
+ * left alone.  Returns true when the TIME_WAIT ended.  Softirq; the
+ * caller holds a reference.
+ */
+bool edu_tw_reopen(struct sock *sk, const struct edu_skb_cb *cb)
+{
+	bool ended = false;
+
+	if ((cb->flags & (TCPHDR_SYN | TCPHDR_ACK | TCPHDR_RST)) != TCPHDR_SYN)
+		return false;
+	bh_lock_sock(sk);
+	if (!sock_owned_by_user(sk) && sk->sk_state == TCP_TIME_WAIT &&
+	    sock_flag(sk, SOCK_DEAD) && after(cb->seq, edu_sk(sk)->rcv_nxt)) {
+		edu_done(sk);
+		ended = true;
+	}
+	bh_unlock_sock(sk);
+	return ended;
+}
+
+/*
  * An orphan reached CLOSE: free what it holds and drop the reference its
  * process left.  The caller holds a reference of its own (a lookup, a
  * timer, close() itself), so the socket outlives the caller's unlock.

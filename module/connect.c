@@ -13,6 +13,7 @@
  */
 #include <linux/random.h>
 #include <net/route.h>
+#include <net/secure_seq.h>
 #include "edu.h"
 #include "trace.h"
 
@@ -52,7 +53,8 @@ static int edu_start_connect(struct sock *sk, const struct sockaddr_edu *usin)
 			goto failure;
 	}
 
-	es->iss = get_random_u32();
+	es->iss = edu_isn(sock_net(sk), sk->sk_rcv_saddr, sk->sk_daddr,
+			  htons(sk->sk_num), sk->sk_dport);
 	es->snd_una = es->iss;
 	es->snd_nxt = es->iss + 1;
 	es->write_seq = es->snd_nxt;	/* the SYN is in the send queue */
@@ -80,6 +82,20 @@ failure:
 	sk->sk_daddr = 0;
 	sk->sk_dport = 0;
 	return err;
+}
+
+/*
+ * An initial sequence number (RFC 6528), as secure_tcp_seq() makes TCP's:
+ * a keyed hash of the 4-tuple, which an outsider cannot guess, plus a
+ * clock that advances every 64 ns.  A new connection between the same two
+ * ends starts beyond the numbers its predecessor used, unless that one
+ * sent faster than the clock, and so a SYN can reopen a connection that
+ * is still in TIME_WAIT (edu_tw_reopen()).
+ */
+u32 edu_isn(struct net *net, __be32 saddr, __be32 daddr, __be16 sport,
+	    __be16 dport)
+{
+	return secure_tcp_seq_and_ts_off(net, saddr, daddr, sport, dport).seq;
 }
 
 /* Sleep until the handshake is over; false when the time ran out. */

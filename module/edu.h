@@ -390,6 +390,8 @@ void edu_cookie_ack(struct sock *sk, struct sk_buff *skb);
 int edu_connect(struct socket *sock, struct sockaddr *uaddr, int addr_len,
 		int flags);
 int edu_synsent_rcv(struct sock *sk, struct sk_buff *skb);
+u32 edu_isn(struct net *net, __be32 saddr, __be32 daddr, __be16 sport,
+	    __be16 dport);
 void edu_connect_timeout(struct sock *sk);
 
 /* stream.c: the byte stream, receiving; its set-up and end */
@@ -447,6 +449,7 @@ bool edu_too_many_orphans(const struct sock *sk, int shift);
 void edu_fin_rcv(struct sock *sk);
 void edu_fin_acked(struct sock *sk);
 void edu_close_timer(struct timer_list *t);
+bool edu_tw_reopen(struct sock *sk, const struct edu_skb_cb *cb);
 void edu_shutdown_send(struct sock *sk);
 void edu_orphan_destroy(struct sock *sk);
 void edu_kill_orphans(struct net *net);

@@ -351,6 +351,12 @@ int edu_rcv(struct sk_buff *skb)
 	trace_edutcp_segment(0, iph->saddr, iph->daddr, th, skb->len - hdrlen);
 
 	sk = edu_lookup(net, iph->saddr, th->source, iph->daddr, th->dest);
+	if (sk && sk->sk_state == TCP_TIME_WAIT && edu_tw_reopen(sk, cb)) {
+		/* The TIME_WAIT is gone: the listener takes the SYN. */
+		sock_put(sk);
+		sk = edu_lookup(net, iph->saddr, th->source, iph->daddr,
+				th->dest);
+	}
 	if (!sk) {
 		/*
 		 * Inbound IPsec policy first (no_policy: the protocol checks,

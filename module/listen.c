@@ -536,7 +536,8 @@ static void edu_conn_request(struct sock *sk, struct sk_buff *skb)
 		return;
 	}
 
-	req->snt_isn = get_random_u32();
+	req->snt_isn = edu_isn(sock_net(sk), req->laddr, req->raddr,
+			       req->lport, req->rport);
 	req->timeout = EDU_TIMEOUT_INIT;
 	req->expires = jiffies + req->timeout;
 	edu_synq_add(sk, req);

@@ -265,7 +265,7 @@ void edu_push_mode(struct sock *sk, enum edu_push mode)
 {
 	struct edu_sock *es = edu_sk(sk);
 	u32 wnd_end = es->snd_una + es->snd_wnd;
-	bool blocked = false;
+	bool blocked = false, idle;
 	struct sk_buff *skb;
 
 	if (!((1 << sk->sk_state) & (TCPF_ESTABLISHED | TCPF_CLOSE_WAIT |
@@ -292,6 +292,7 @@ void edu_push_mode(struct sock *sk, enum edu_push mode)
 				break;
 			}
 		}
+		idle = es->snd_una == es->snd_nxt;
 		if (edu_xmit_skb(sk, skb))
 			break;		/* no memory: the timer tries again */
 		es->snd_nxt = cb->end_seq;
@@ -305,7 +306,12 @@ void edu_push_mode(struct sock *sk, enum edu_push mode)
 			es->rtt_seq = cb->end_seq;
 			es->rtt_start = jiffies;
 		}
-		if (!timer_pending(&es->rtx_timer))
+		/*
+		 * The first segment in flight gets a full RTO, even if the
+		 * timer already runs for a probe or a cork (tcp_rearm_rto()
+		 * from tcp_event_new_data_sent()).
+		 */
+		if (idle || !timer_pending(&es->rtx_timer))
 			edu_rtx_timer_arm(sk);
 	}
 	if (blocked && es->snd_una == es->snd_nxt &&

@@ -40,7 +40,6 @@
 #define WARM		6	/* exchanges before measuring */
 #define ROUNDS		12	/* exchanges measured */
 #define STALL_MS	30.0	/* an exchange this long waited for the timer */
-#define SEP		"\n\t "	/* between names and numbers */
 
 FIXTURE(nagle) {
 	struct edu_fds fds;
@@ -63,38 +62,10 @@ FIXTURE_TEARDOWN(nagle)
 	edu_close_all(&self->fds);
 }
 
-/*
- * The family's DelayedACKs counter in this namespace: EduTcp's in
- * /proc/net/edutcp_stats, TcpExt's in /proc/net/netstat.
- */
+/* The family's DelayedACKs counter in this namespace. */
 static long delayed_acks(const struct edu_family *f)
 {
-	const char *path = f->edu ? "/proc/net/edutcp_stats" :
-				    "/proc/net/netstat";
-	const char *prefix = f->edu ? "EduTcp:" : "TcpExt:";
-	char names[8192], values[8192];
-	char *n, *v, *sn, *sv;
-	long found = -1;
-	FILE *fp;
-
-	fp = fopen(path, "r");
-	if (!fp)
-		return -errno;
-	while (fgets(names, sizeof(names), fp) &&
-	       fgets(values, sizeof(values), fp)) {
-		if (strncmp(names, prefix, strlen(prefix)))
-			continue;
-		n = strtok_r(names, SEP, &sn);
-		v = strtok_r(values, SEP, &sv);
-		while (n && v) {
-			if (!strcmp(n, "DelayedACKs"))
-				found = atol(v);
-			n = strtok_r(NULL, SEP, &sn);
-			v = strtok_r(NULL, SEP, &sv);
-		}
-	}
-	fclose(fp);
-	return found;
+	return edu_mib(f, "DelayedACKs", "DelayedACKs");
 }
 
 /* The server: answer each 2 x PIECE request with one byte, until EOF. */

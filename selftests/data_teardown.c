@@ -499,6 +499,50 @@ static int rebind(struct edu_fds *fds, const struct edu_family *f,
 	return err ? err : edu_bind(f, fd, "127.0.0.1", port);
 }
 
+/*
+ * A SYN for a connection the server holds in TIME_WAIT, from the same
+ * client port, opens a new connection at once (RFC 1122 4.2.2.13,
+ * tcp_timewait_state_process()): no SYN is challenged, and the server's
+ * TIME_WAIT row gives way to the new connection.  Four times on the same
+ * 4-tuple: were initial sequence numbers random, about half the SYNs
+ * would fall behind the old connection's and be challenged.
+ */
+TEST_F(time_wait, syn_reopens)
+{
+	const struct edu_family *f = &variant->f;
+	int lfd, port, cport = 0, i, c, s;
+	long ch0;
+	char b;
+
+	lfd = edu_keep(&self->fds, edu_listener(f, SOCK_NONBLOCK, "127.0.0.1",
+						0, 4));
+	ASSERT_LE(0, lfd);
+	port = edu_local_port(lfd);
+	ch0 = edu_mib(f, "SYNChallenge", "TCPSYNChallenge");
+	ASSERT_LE(0, ch0);
+	for (i = 0; i < 4; i++) {
+		c = edu_keep(&self->fds, edu_socket(f, 0));
+		ASSERT_LE(0, c);
+		ASSERT_EQ(0, edu_setint(c, SOL_SOCKET, SO_REUSEADDR, 1));
+		ASSERT_EQ(0, edu_bind(f, c, "127.0.0.1", cport));
+		cport = edu_local_port(c);
+		ASSERT_EQ(0, edu_set_timeo(c, SO_SNDTIMEO, EDU_IO_MS));
+		ASSERT_EQ(0, edu_connect(f, c, "127.0.0.1", port));
+		s = edu_accept_wait(lfd, EDU_HANDSHAKE_MS);
+		ASSERT_LE(0, s);
+		close(s);
+		ASSERT_EQ(0, edu_set_timeo(c, SO_RCVTIMEO, EDU_IO_MS));
+		ASSERT_EQ(0, recv(c, &b, 1, 0));
+		edu_drop(&self->fds, c);
+		ASSERT_EQ(ST_TIME_WAIT, edu_wait_state(f, port, cport,
+						       ST_TIME_WAIT, EDU_IO_MS));
+		/* The client's end is gone before its port is taken again. */
+		ASSERT_EQ(-ENOENT, edu_wait_state(f, cport, port, -ENOENT,
+						  EDU_IO_MS));
+	}
+	EXPECT_EQ(ch0, edu_mib(f, "SYNChallenge", "TCPSYNChallenge"));
+}
+
 TEST_F(time_wait, rebind_neither_reuse)
 {
 	int port = time_wait_port(_metadata, &variant->f, 0);

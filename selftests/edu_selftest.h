@@ -491,6 +491,43 @@ static inline long edu_task_nvcsw(pid_t tid)
 	return v;
 }
 
+/*
+ * A counter of this namespace: EduTcp's @edu_name in /proc/net/edutcp_stats
+ * for EDUTCP, TcpExt's @tcp_name in /proc/net/netstat for TCP; -1 if the
+ * file has no such counter, -errno if it cannot be read.
+ */
+static inline long edu_mib(const struct edu_family *f, const char *edu_name,
+			   const char *tcp_name)
+{
+	const char *path = f->edu ? "/proc/net/edutcp_stats" :
+				    "/proc/net/netstat";
+	const char *prefix = f->edu ? "EduTcp:" : "TcpExt:";
+	const char *want = f->edu ? edu_name : tcp_name;
+	static char names[8192], values[8192];
+	char *n, *v, *sn, *sv;
+	long found = -1;
+	FILE *fp;
+
+	fp = fopen(path, "r");
+	if (!fp)
+		return -errno;
+	while (fgets(names, sizeof(names), fp) &&
+	       fgets(values, sizeof(values), fp)) {
+		if (strncmp(names, prefix, strlen(prefix)))
+			continue;
+		n = strtok_r(names, "\n\t ", &sn);
+		v = strtok_r(values, "\n\t ", &sv);
+		while (n && v) {
+			if (!strcmp(n, want))
+				found = atol(v);
+			n = strtok_r(NULL, "\n\t ", &sn);
+			v = strtok_r(NULL, "\n\t ", &sv);
+		}
+	}
+	fclose(fp);
+	return found;
+}
+
 #define EDU_FAMILY_VARIANTS(fixture)			\
 	FIXTURE_VARIANT_ADD(fixture, tcp) { .f = { .edu = 0 } };	\
 	FIXTURE_VARIANT_ADD(fixture, edutcp) { .f = { .edu = 1 } }
