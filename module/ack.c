@@ -63,15 +63,13 @@ void edu_ack_stop(struct sock *sk)
 }
 
 /*
- * The states in which an ACK that is owed may still go out: TIME_WAIT
- * too, for the FIN that brought us there (edu_data_rcv()).
+ * The states in which an ACK that is owed may still go out: every state
+ * after the handshake, TIME_WAIT too, for the FIN that brought us there
+ * (edu_data_rcv()).
  */
 static bool edu_ack_state_ok(const struct sock *sk)
 {
-	return (1 << sk->sk_state) & (TCPF_ESTABLISHED | TCPF_CLOSE_WAIT |
-				      TCPF_FIN_WAIT1 | TCPF_FIN_WAIT2 |
-				      TCPF_CLOSING | TCPF_LAST_ACK |
-				      TCPF_TIME_WAIT);
+	return (1 << sk->sk_state) & EDU_SYNCED_STATES;
 }
 
 static bool edu_in_quickack_mode(const struct edu_sock *es)

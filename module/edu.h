@@ -281,6 +281,11 @@ struct edu_skb_cb {
 #define EDU_ORPHAN_RETRIES	8
 #define EDU_MAX_ORPHANS_DEFAULT	4096
 
+/* Every state after the handshake, TIME_WAIT included. */
+#define EDU_SYNCED_STATES	(TCPF_ESTABLISHED | TCPF_FIN_WAIT1 | \
+				 TCPF_FIN_WAIT2 | TCPF_CLOSE_WAIT | \
+				 TCPF_CLOSING | TCPF_LAST_ACK | TCPF_TIME_WAIT)
+
 /* The largest segment payload (stream.c, edu_route_mss()). */
 #define EDU_MSS_MAX		16384
 
@@ -365,7 +370,7 @@ int edu_listen(struct socket *sock, int backlog);
 int edu_accept(struct socket *sock, struct socket *newsock, int flags,
 	       bool kern);
 void edu_listen_stop(struct sock *sk);
-int edu_listen_rcv(struct sock *sk, struct sk_buff *skb);
+struct sock *edu_listen_rcv(struct sock *sk, struct sk_buff *skb);
 void edu_req_err(struct sock *sk, __be32 raddr, __be16 rport, __be32 laddr,
 		 __be16 lport, u32 seq, bool abort);
 int edu_backlog_model(const struct sock *sk);
@@ -378,13 +383,12 @@ struct sock *edu_make_child(struct sock *sk, __be32 laddr, __be16 lport,
 			    __be32 raddr, __be16 rport, u32 our_isn,
 			    u32 peer_isn, const struct sk_buff *skb,
 			    u16 offered);
-void edu_child_first_segment(struct sock *child, struct sk_buff *skb);
 void edu_acceptq_add(struct sock *sk, struct sock *child);
 
 /* cookie.c: syncookies, a SYN answered with nothing kept */
 void edu_cookie_init(void);
 u32 edu_cookie_make(const struct edu_request *req);
-void edu_cookie_ack(struct sock *sk, struct sk_buff *skb);
+struct sock *edu_cookie_ack(struct sock *sk, struct sk_buff *skb);
 
 /* connect.c: the active open */
 int edu_connect(struct socket *sock, struct sockaddr *uaddr, int addr_len,
@@ -497,7 +501,6 @@ int edu_err(struct sk_buff *skb, u32 info);
 void edu_release_cb(struct sock *sk);
 int edu_do_rcv(struct sock *sk, struct sk_buff *skb);
 void edu_reset(struct sock *sk);
-void edu_deliver(struct sock *sk, struct sk_buff *skb);
 void edu_send_challenge_ack(struct sock *sk);
 
 #endif /* _EDU_H */

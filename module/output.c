@@ -17,11 +17,6 @@
 #include "edu.h"
 #include "trace.h"
 
-/* The states after the handshake, in which rcv_wup and rcv_wnd hold. */
-#define EDU_WND_STATES	(TCPF_ESTABLISHED | TCPF_FIN_WAIT1 | TCPF_FIN_WAIT2 | \
-			 TCPF_CLOSE_WAIT | TCPF_CLOSING | TCPF_LAST_ACK | \
-			 TCPF_TIME_WAIT)
-
 /*
  * The window we advertise: half the free receive buffer, since the buffer
  * is charged with the memory segments take (sk_buff and pages), not only
@@ -48,7 +43,8 @@ u16 edu_rcv_window(const struct sock *sk)
 	const struct edu_sock *es = edu_sk(sk);
 	s32 left = 0;
 
-	if (space > 0 && ((1 << sk->sk_state) & EDU_WND_STATES))
+	/* rcv_wup and rcv_wnd hold once the handshake is over. */
+	if (space > 0 && ((1 << sk->sk_state) & EDU_SYNCED_STATES))
 		left = es->rcv_wup + es->rcv_wnd - es->rcv_nxt;
 	return clamp(max_t(s32, space / 2, left), 0, 65535);
 }
