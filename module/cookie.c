@@ -76,8 +76,9 @@ static bool edu_cookie_check(__be32 laddr, __be32 raddr, __be16 lport,
 /*
  * An ACK with no request behind it: a syncookie, or nothing of ours
  * (cookie_v4_check()).  Caller holds the listener's lock and frees @skb.
+ * Returns the new connection, or NULL.
  */
-void edu_cookie_ack(struct sock *sk, struct sk_buff *skb)
+struct sock *edu_cookie_ack(struct sock *sk, struct sk_buff *skb)
 {
 	const struct edu_skb_cb *cb = EDU_SKB_CB(skb);
 	const struct iphdr *iph = ip_hdr(skb);
@@ -103,19 +104,19 @@ void edu_cookie_ack(struct sock *sk, struct sk_buff *skb)
 		EDU_INC_STATS(net, EDU_MIB_LISTENOVERFLOWS);
 		edu_listen_drop(sk);
 		edu_trace_acceptq(sk, iph->saddr, th->source, EDU_TQ_DROP);
-		return;
+		return NULL;
 	}
 	child = edu_make_child(sk, iph->daddr, th->dest, iph->saddr,
 			       th->source, cb->ack_seq - 1, cb->seq - 1, skb,
 			       edu_rcv_window(sk));
 	if (!child) {
 		edu_listen_drop(sk);
-		return;
+		return NULL;
 	}
-	edu_child_first_segment(child, skb);
 	edu_acceptq_add(sk, child);
-	return;
+	return child;
 
 reset:
 	edu_send_reset(net, skb);
+	return NULL;
 }

@@ -263,18 +263,17 @@ drop:
 }
 
 /*
- * Hand @skb to @sk (a connection the caller found and holds a reference
- * on) the way edu_rcv() does: at once if no process owns @sk, else through
- * its backlog.  A listener uses it to pass on a segment that belongs to
- * one of its connections (edu_listen_rcv()).  The listener's socket lock
- * is held then, either its spinlock (softirq) or ownership (its backlog,
- * run by release_sock() with BHs on), so BHs are disabled here as every
- * user of a socket spinlock must, and the connection's spinlock nests at
- * lockdep subclass 0 inside the listener's, which edu_rcv() took at
+ * Hand @skb to @sk, a connection a listener found it belongs to
+ * (edu_listen_rcv()), the way edu_rcv() does: at once if no process owns
+ * @sk, else through its backlog.  The listener's socket lock is held,
+ * either its spinlock (softirq) or ownership (its backlog, run by
+ * release_sock() with BHs on), so BHs are disabled here as every user of a
+ * socket spinlock must, and the connection's spinlock nests at lockdep
+ * subclass 0 inside the listener's, which edu_rcv() took at
  * SINGLE_DEPTH_NESTING: tcp_child_process() nests a child in
  * tcp_v4_rcv()'s listener the same way.  Consumes @skb.
  */
-void edu_deliver(struct sock *sk, struct sk_buff *skb)
+static void edu_deliver(struct sock *sk, struct sk_buff *skb)
 {
 	local_bh_disable();
 	bh_lock_sock(sk);
@@ -292,9 +291,16 @@ void edu_deliver(struct sock *sk, struct sk_buff *skb)
 /* Process one segment for @sk; the caller holds its lock. */
 int edu_do_rcv(struct sock *sk, struct sk_buff *skb)
 {
+	struct sock *child;
+
 	switch (sk->sk_state) {
 	case TCP_LISTEN:
-		return edu_listen_rcv(sk, skb);
+		child = edu_listen_rcv(sk, skb);
+		if (child) {
+			edu_deliver(child, skb);
+			sock_put(child);
+		}
+		return 0;
 	case TCP_SYN_SENT:
 		return edu_synsent_rcv(sk, skb);
 	case TCP_CLOSE:

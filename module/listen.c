@@ -55,8 +55,8 @@
  * a bucket lock of bind.c, then edu_queues.lock.  A child's lock is taken
  * under its listener's in two places: closing the listener resets the
  * children still queued (lock_sock_nested(SINGLE_DEPTH_NESTING), the
- * listener owned), and a segment the listener passes on to a child
- * (edu_deliver(): the child's spinlock with BHs off, at subclass 0 inside
+ * listener owned), and a segment the listener finds is a child's
+ * (input.c's edu_deliver(): the child's spinlock with BHs off, at subclass 0 inside
  * the listener's spinlock, or inside its ownership when the segment came
  * from the listener's backlog).  Nothing takes a listener's lock while
  * holding a child's.  A request has no lock and no timer of its own: it
@@ -439,19 +439,16 @@ struct sock *edu_make_child(struct sock *sk, __be32 laddr, __be16 lport,
 /*
  * The final ACK may carry data or a FIN: the peer wrote at once and its
  * bare ACK was lost or overtaken, or it was ignored while the accept queue
- * was full.  The new child takes it as its first segment, under its own
- * lock (edu_deliver()): it is hashed, so it is no longer ours alone.
+ * was full.  Then the new child takes it as its first segment, which
+ * edu_listen_rcv() returns it for.
  */
-void edu_child_first_segment(struct sock *child, struct sk_buff *skb)
+static struct sock *edu_child_takes(struct sock *child,
+				    const struct sk_buff *skb)
 {
-	struct sk_buff *nskb;
-
-	if (EDU_SKB_CB(skb)->end_seq == EDU_SKB_CB(skb)->seq)
-		return;
-	nskb = skb_clone(skb, GFP_ATOMIC);
-	if (nskb)
-		edu_deliver(child, nskb);
-	/* else the peer sends it again */
+	if (!child || EDU_SKB_CB(skb)->end_seq == EDU_SKB_CB(skb)->seq)
+		return NULL;
+	sock_hold(child);
+	return child;
 }
 
 void edu_acceptq_add(struct sock *sk, struct sock *child)
@@ -571,10 +568,10 @@ static bool edu_req_in_window(const struct edu_request *req,
 
 /*
  * The final ACK of a handshake found its request (tcp_check_req()).
- * Consumes nothing; the caller frees @skb.
+ * Returns the new connection, or NULL; consumes nothing.
  */
-static void edu_check_req(struct sock *sk, struct edu_request *req,
-			  struct sk_buff *skb)
+static struct sock *edu_check_req(struct sock *sk, struct edu_request *req,
+				  struct sk_buff *skb)
 {
 	const struct edu_skb_cb *cb = EDU_SKB_CB(skb);
 	struct net *net = sock_net(sk);
@@ -586,14 +583,14 @@ static void edu_check_req(struct sock *sk, struct edu_request *req,
 			EDU_INC_STATS(net, EDU_MIB_SYNACKRETRANS);
 			EDU_INC_STATS(net, EDU_MIB_RETRANSSEGS);
 		}
-		return;
+		return NULL;
 	}
 	if ((cb->flags & TCPHDR_ACK) && cb->ack_seq != req->snt_isn + 1) {
 		edu_send_reset(net, skb);
-		return;
+		return NULL;
 	}
 	if (!edu_req_in_window(req, cb))
-		return;		/* out of window */
+		return NULL;	/* out of window */
 	if (cb->flags & (TCPHDR_RST | TCPHDR_SYN)) {
 		/*
 		 * The peer gave up, or started over: forget the request, an
@@ -604,10 +601,10 @@ static void edu_check_req(struct sock *sk, struct edu_request *req,
 			edu_send_reset(net, skb);
 		edu_synq_unlink(sk, req, EDU_TQ_RESET);
 		edu_request_free(req);
-		return;
+		return NULL;
 	}
 	if (!(cb->flags & TCPHDR_ACK))
-		return;
+		return NULL;
 
 	/*
 	 * TCP_DEFER_ACCEPT: a bare ACK does not make the connection while
@@ -618,7 +615,7 @@ static void edu_check_req(struct sock *sk, struct edu_request *req,
 	if (req->num_timeout < READ_ONCE(edu_sk(sk)->defer_accept) &&
 	    cb->end_seq == req->rcv_isn + 1) {
 		req->acked = true;
-		return;
+		return NULL;
 	}
 
 	/* Under bsd and sum the request is counted in the limit already. */
@@ -629,13 +626,13 @@ static void edu_check_req(struct sock *sk, struct edu_request *req,
 		if (!READ_ONCE(edu_pernet(net)->sysctl_abort_on_overflow)) {
 			req->acked = true;
 			edu_trace_synq(sk, req->raddr, req->rport, EDU_TQ_ACKED);
-			return;
+			return NULL;
 		}
 		EDU_INC_STATS(net, EDU_MIB_ABORTONOVERFLOW);
 		edu_send_reset(net, skb);
 		edu_synq_unlink(sk, req, EDU_TQ_RESET);
 		edu_request_free(req);
-		return;
+		return NULL;
 	}
 
 	child = edu_make_child(sk, req->laddr, req->lport, req->raddr,
@@ -643,22 +640,27 @@ static void edu_check_req(struct sock *sk, struct edu_request *req,
 			       req->window);
 	if (!child) {
 		edu_listen_drop(sk);
-		return;
+		return NULL;
 	}
-	edu_child_first_segment(child, skb);
 	edu_synq_unlink(sk, req, EDU_TQ_REMOVE);
 	edu_request_free(req);
 	edu_acceptq_add(sk, child);
+	return child;
 }
 
-/* A segment for a listener.  Caller holds its lock; consumes @skb. */
-int edu_listen_rcv(struct sock *sk, struct sk_buff *skb)
+/*
+ * A segment for a listener.  Caller holds its lock.  Returns the
+ * connection @skb belongs to, with a reference, for the caller to hand it
+ * to (tcp_v4_do_rcv() passes it to tcp_child_process()); NULL when @skb
+ * was the listener's, and is consumed.
+ */
+struct sock *edu_listen_rcv(struct sock *sk, struct sk_buff *skb)
 {
 	const struct edu_skb_cb *cb = EDU_SKB_CB(skb);
 	const struct iphdr *iph = ip_hdr(skb);
 	const struct tcphdr *th = tcp_hdr(skb);
 	struct edu_request *req;
-	struct sock *child;
+	struct sock *child = NULL;
 
 	/*
 	 * The segment may belong to a connection made after it was looked
@@ -673,23 +675,22 @@ int edu_listen_rcv(struct sock *sk, struct sk_buff *skb)
 	 */
 	child = edu_lookup_estab(sock_net(sk), iph->saddr, th->source,
 				 iph->daddr, th->dest);
-	if (child) {
-		edu_deliver(child, skb);
-		sock_put(child);
-		return 0;
-	}
+	if (child)
+		return child;
 
 	req = edu_synq_find(sk, iph->saddr, th->source, iph->daddr, th->dest);
 	if (req)
-		edu_check_req(sk, req, skb);
+		child = edu_check_req(sk, req, skb);
 	else if (cb->flags & TCPHDR_RST)
 		;	/* nothing to reset */
 	else if (cb->flags & TCPHDR_ACK)
-		edu_cookie_ack(sk, skb);
+		child = edu_cookie_ack(sk, skb);
 	else if (cb->flags & TCPHDR_SYN)
 		edu_conn_request(sk, skb);
-	kfree_skb(skb);
-	return 0;
+	child = edu_child_takes(child, skb);
+	if (!child)
+		kfree_skb(skb);
+	return child;
 }
 
 /* ---- system calls -------------------------------------------------------- */
