@@ -46,6 +46,7 @@ static int edu_start_connect(struct sock *sk, const struct sockaddr_edu *usin)
 		sk->sk_rcv_saddr = fl4.saddr;
 	sk->sk_daddr = fl4.daddr;
 	sk->sk_dport = usin->sedu_port;
+	__sk_dst_reset(sk);	/* edu_sk_route() looks the new one up */
 
 	if (!sk->sk_num) {
 		err = edu_autobind_connect(sk);

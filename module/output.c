@@ -3,7 +3,8 @@
  * output.c - EDUTCP segments out: a TCP header (RFC 9293, no options) in
  * an IPv4 packet of protocol edu_ipproto.
  *
- * Every segment goes through edu_xmit(), which routes it, leaves its
+ * Every segment goes through edu_xmit(), which routes it (a connection's
+ * route is kept, edu_sk_route()), leaves its
  * checksum to the device (or computes it, for a device that cannot), fills
  * the IPv4 header itself, and hands it to ip_local_out() with no socket
  * attached: an skb in flight never holds
@@ -112,11 +113,38 @@ static void edu_set_csum(struct sk_buff *skb, const struct net_device *dev,
 }
 
 /*
- * Route @skb (a segment from @saddr:sport to @daddr:dport, @saddr already
- * chosen) and send it.  Consumes @skb.
+ * A connection's route, kept in sk_dst_cache as ip_queue_xmit() keeps
+ * TCP's: looked up for the first segment, and again only when
+ * __sk_dst_check() finds it obsolete (the routes changed, or a PMTU
+ * exception was made for the destination).  Without it every segment of a
+ * bulk transfer would pay a FIB lookup.  Caller holds the socket lock;
+ * returns a reference for the segment.
  */
-static int edu_xmit(struct net *net, struct sk_buff *skb, __be32 saddr,
-		    __be32 daddr, int oif, bool resent)
+static struct rtable *edu_sk_route(struct sock *sk, __be16 sport,
+				   __be16 dport)
+{
+	struct rtable *rt = (struct rtable *)__sk_dst_check(sk, 0);
+	struct flowi4 fl4;
+
+	if (rt) {
+		dst_hold(&rt->dst);
+		return rt;
+	}
+	rt = ip_route_output_ports(sock_net(sk), &fl4, NULL, sk->sk_daddr,
+				   sk->sk_rcv_saddr, dport, sport,
+				   edu_ipproto, 0, sk->sk_bound_dev_if);
+	if (!IS_ERR(rt))
+		sk_dst_set(sk, dst_clone(&rt->dst));
+	return rt;
+}
+
+/*
+ * Route @skb (a segment from @saddr:sport to @daddr:dport, @saddr already
+ * chosen) and send it: on @sk's route when it is a connection's segment,
+ * else (@sk NULL) on one looked up for it.  Consumes @skb.
+ */
+static int edu_xmit(struct net *net, struct sock *sk, struct sk_buff *skb,
+		    __be32 saddr, __be32 daddr, int oif, bool resent)
 {
 	struct tcphdr *th = tcp_hdr(skb);
 	unsigned int len = skb->len;
@@ -125,8 +153,12 @@ static int edu_xmit(struct net *net, struct sk_buff *skb, __be32 saddr,
 	struct iphdr *iph;
 	int err;
 
-	rt = ip_route_output_ports(net, &fl4, NULL, daddr, saddr, th->dest,
-				   th->source, edu_ipproto, 0, oif);
+	if (sk)
+		rt = edu_sk_route(sk, th->source, th->dest);
+	else
+		rt = ip_route_output_ports(net, &fl4, NULL, daddr, saddr,
+					   th->dest, th->source, edu_ipproto,
+					   0, oif);
 	if (IS_ERR(rt)) {
 		kfree_skb(skb);
 		return PTR_ERR(rt);
@@ -189,7 +221,7 @@ static int edu_send_flags(struct sock *sk, u32 seq, u8 flags, bool resent)
 			(flags & TCPHDR_ACK) ? es->rcv_nxt : 0, flags, window);
 	if (flags & TCPHDR_ACK)
 		edu_note_ack_sent(sk, window);
-	return edu_xmit(sock_net(sk), skb, sk->sk_rcv_saddr, sk->sk_daddr,
+	return edu_xmit(sock_net(sk), sk, skb, sk->sk_rcv_saddr, sk->sk_daddr,
 			sk->sk_bound_dev_if, resent);
 }
 
@@ -213,8 +245,9 @@ int edu_xmit_skb(struct sock *sk, struct sk_buff *skb)
 			es->rcv_nxt, cb->flags | TCPHDR_ACK |
 			(cb->flags & TCPHDR_FIN ? 0 : TCPHDR_PSH), window);
 	edu_note_ack_sent(sk, window);
-	return edu_xmit(sock_net(sk), nskb, sk->sk_rcv_saddr, sk->sk_daddr,
-			sk->sk_bound_dev_if, before(cb->seq, es->snd_nxt));
+	return edu_xmit(sock_net(sk), sk, nskb, sk->sk_rcv_saddr,
+			sk->sk_daddr, sk->sk_bound_dev_if,
+			before(cb->seq, es->snd_nxt));
 }
 
 /*
@@ -255,7 +288,7 @@ int edu_send_synack(struct net *net, const struct edu_request *req)
 	edu_fill_header(skb, req->lport, req->rport, req->snt_isn,
 			req->rcv_isn + 1, TCPHDR_SYN | TCPHDR_ACK, req->window);
 	/* Linux counts every SYN-ACK in OutSegs (tcp_make_synack()). */
-	return edu_xmit(net, skb, req->laddr, req->raddr, 0, false);
+	return edu_xmit(net, NULL, skb, req->laddr, req->raddr, 0, false);
 }
 
 /*
@@ -282,6 +315,6 @@ void edu_send_reset(struct net *net, struct sk_buff *skb)
 	else
 		edu_fill_header(rst, th->dest, th->source, 0, cb->end_seq,
 				TCPHDR_RST | TCPHDR_ACK, 0);
-	if (!edu_xmit(net, rst, iph->daddr, iph->saddr, 0, false))
+	if (!edu_xmit(net, NULL, rst, iph->daddr, iph->saddr, 0, false))
 		EDU_INC_STATS(net, EDU_MIB_OUTRSTS);
 }

@@ -83,6 +83,7 @@ static void edu_sock_destruct(struct sock *sk)
 	struct edu_sock *es = edu_sk(sk);
 
 	edu_purge_queues(sk);
+	sk_dst_reset(sk);
 	sk_mem_reclaim_final(sk);
 	WARN_ON(sk->sk_wmem_queued || atomic_read(&sk->sk_rmem_alloc));
 	WARN_ON(sk->sk_forward_alloc > 0);
@@ -313,6 +314,7 @@ int edu_disconnect(struct sock *sk)
 	edu_purge_queues(sk);
 	sk->sk_dport = 0;
 	sk->sk_daddr = 0;
+	__sk_dst_reset(sk);
 	if (!(sk->sk_userlocks & SOCK_BINDADDR_LOCK))
 		sk->sk_rcv_saddr = 0;
 	WRITE_ONCE(sk->sk_shutdown, 0);
