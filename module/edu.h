@@ -364,11 +364,13 @@ struct sock *edu_table_next(struct net *net, struct edu_table_pos *pos,
 			    struct sock *sk);
 void edu_table_stop(struct edu_table_pos *pos);
 
-/* listen.c: the SYN queue and the accept queue */
-void edu_queues_init(struct sock *sk);
+/* accept.c: listen() and accept() */
 int edu_listen(struct socket *sock, int backlog);
 int edu_accept(struct socket *sock, struct socket *newsock, int flags,
 	       bool kern);
+
+/* listen.c: the SYN queue and the accept queue */
+void edu_queues_init(struct sock *sk);
 void edu_listen_stop(struct sock *sk);
 struct sock *edu_listen_rcv(struct sock *sk, struct sk_buff *skb);
 void edu_req_err(struct sock *sk, __be32 raddr, __be16 rport, __be32 laddr,
