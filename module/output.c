@@ -227,13 +227,8 @@ static int edu_send_flags(struct sock *sk, u32 seq, u8 flags, bool resent)
 
 /*
  * Send one segment of the write queue, first time or again.  The queued
- * skb keeps its payload for retransmission: what goes out is a clone, the
- * companion allocated with it (edu_stream_alloc_skb()), and the headers
- * are written in the headroom the queued skb never uses, as
- * __tcp_transmit_skb() does.  While an earlier clone of it is still on its
- * way (in a qdisc, or queued at a receiver on this machine), that headroom
- * is the earlier one's: then a copy of the head goes, with the payload
- * pages shared.
+ * skb keeps its payload for retransmission: what goes out is a copy of
+ * its head with the payload pages shared, and the header written there.
  */
 int edu_xmit_skb(struct sock *sk, struct sk_buff *skb)
 {
@@ -242,10 +237,7 @@ int edu_xmit_skb(struct sock *sk, struct sk_buff *skb)
 	u16 window = edu_rcv_window(sk);
 	struct sk_buff *nskb;
 
-	if (unlikely(skb_cloned(skb)))
-		nskb = pskb_copy(skb, GFP_ATOMIC);
-	else
-		nskb = skb_clone(skb, GFP_ATOMIC);
+	nskb = pskb_copy(skb, GFP_ATOMIC);
 	if (!nskb)
 		return -ENOBUFS;
 	/* Data is pushed to the reader at once (PSH); a FIN carries none. */

@@ -53,7 +53,7 @@ void edu_write_space(struct sock *sk)
  */
 static struct sk_buff *edu_stream_alloc_skb(struct sock *sk, gfp_t gfp)
 {
-	struct sk_buff *skb = alloc_skb_fclone(EDU_HDR_ROOM, gfp);
+	struct sk_buff *skb = alloc_skb(EDU_HDR_ROOM, gfp);
 
 	if (skb) {
 		if (sk_wmem_schedule(sk, skb->truesize)) {
@@ -191,8 +191,7 @@ void edu_send_fin(struct sock *sk)
 	if (es->fin_queued)
 		return;
 	/* A FIN needs no room in the buffer; it must not be lost to memory. */
-	skb = alloc_skb_fclone(EDU_HDR_ROOM,
-			       sk->sk_allocation | __GFP_NOFAIL);
+	skb = alloc_skb(EDU_HDR_ROOM, sk->sk_allocation | __GFP_NOFAIL);
 	skb_reserve(skb, EDU_HDR_ROOM);
 	es->fin_queued = true;
 	sk_wmem_schedule(sk, skb->truesize);
@@ -212,20 +211,7 @@ static int edu_split(struct sock *sk, struct sk_buff *skb, u32 len)
 	u32 nlen = skb->len - len;
 	struct sk_buff *skb1;
 
-	/*
-	 * A clone of @skb may still be on its way, sharing the fragment
-	 * list skb_split() rewrites: @skb takes a head of its own first
-	 * (tcp_fragment()'s skb_unclone_keeptruesize(), not exported), its
-	 * truesize kept, since that is what the socket was charged.
-	 */
-	if (skb_cloned(skb)) {
-		unsigned int truesize = skb->truesize;
-
-		if (pskb_expand_head(skb, 0, 0, GFP_ATOMIC))
-			return -ENOBUFS;
-		skb->truesize = truesize;
-	}
-	skb1 = alloc_skb_fclone(EDU_HDR_ROOM, GFP_ATOMIC);
+	skb1 = alloc_skb(EDU_HDR_ROOM, GFP_ATOMIC);
 	if (!skb1)
 		return -ENOBUFS;
 	skb_reserve(skb1, EDU_HDR_ROOM);
