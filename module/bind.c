@@ -17,14 +17,19 @@
  *           4-tuple (ehash).
  *
  * Every bucket has its own spinlock (Linux's ehash_locks, and the locks of
- * inet_bind_hashbucket and inet_listen_hashbucket): no two are ever held at
- * once, a lookup holds one at a time, and nothing else is taken under one
- * but a listener's queue lock (struct edu_queues) and the socket's
- * callback lock, which /proc needs.  Process context takes them with the
- * socket lock held and BHs off; softirq takes them in edu_rcv()'s lookup,
- * which returns the socket with a reference.  No socket lock, allocation
- * or transmission happens under them.  Lookups here take the lock where
- * Linux walks its chains under RCU.
+ * inet_bind_hashbucket and inet_listen_hashbucket), each table's of its
+ * own lockdep class.  A lookup holds one at a time.  Two are held at once
+ * in one place only: connect()'s autobind (edu_autobind_connect()) holds
+ * a bind bucket's lock while it checks and inserts a 4-tuple under an
+ * estab bucket's, as __inet_hash_connect() does.  So the order is a bind
+ * bucket, then an estab bucket, never the reverse: nothing takes a bind
+ * bucket lock under an estab or listen one.  Nothing else is taken under
+ * a bucket lock but a listener's queue lock (struct edu_queues) and the
+ * socket's callback lock, which /proc needs.  Process context takes them
+ * with the socket lock held and BHs off; softirq takes them in edu_rcv()'s
+ * lookup, which returns the socket with a reference.  No socket lock,
+ * allocation or transmission happens under them.  Lookups here take the
+ * lock where Linux walks its chains under RCU.
  *
  * Why per namespace, where Linux keys one global inet_hashinfo by
  * namespace (net_hash_mix()) and has per-namespace ehash only as an option
@@ -103,12 +108,16 @@ void edu_tables_init(void)
 	edu_hash_secret = get_random_u32();
 }
 
-static void edu_buckets_init(struct edu_bucket *b)
+/* A class per table, so that lockdep tells a bind lock from an estab one. */
+static struct lock_class_key edu_bind_key, edu_listen_key, edu_estab_key;
+
+static void edu_buckets_init(struct edu_bucket *b, struct lock_class_key *key)
 {
 	unsigned int i;
 
 	for (i = 0; i < EDU_HASH_SIZE; i++) {
 		spin_lock_init(&b[i].lock);
+		lockdep_set_class(&b[i].lock, key);
 		INIT_HLIST_HEAD(&b[i].chain);
 	}
 }
@@ -120,9 +129,9 @@ int edu_tables_init_net(struct net *net)
 
 	if (!t)
 		return -ENOMEM;
-	edu_buckets_init(t->bind);
-	edu_buckets_init(t->listen);
-	edu_buckets_init(t->estab);
+	edu_buckets_init(t->bind, &edu_bind_key);
+	edu_buckets_init(t->listen, &edu_listen_key);
+	edu_buckets_init(t->estab, &edu_estab_key);
 	atomic64_set(&t->hash_seq, 0);
 	edu_pernet(net)->tables = t;
 	return 0;
@@ -194,15 +203,22 @@ static bool __edu_port_conflict(const struct sock *sk, bool relax)
 	return false;
 }
 
-/* Caller holds the lock of @port's bind bucket. */
-static bool __edu_port_in_use(const struct net *net, unsigned short port)
+/*
+ * May connect()'s autobind take @port: does nobody hold it but sockets
+ * that got it from that autobind too?  Not if bind(), listen() or a
+ * listener's child holds it.  Linux marks a bind bucket that connect()
+ * created with fastreuse and fastreuseport -1, and __inet_hash_connect()
+ * shares only such a bucket; here the holders say it themselves.  Caller
+ * holds the lock of @port's bind bucket.
+ */
+static bool __edu_port_for_connect(const struct net *net, unsigned short port)
 {
 	struct edu_sock *es2;
 
 	hlist_for_each_entry(es2, &edu_bind_bucket(net, port)->chain, bind_node)
-		if (es2->sk.sk_num == port)
-			return true;
-	return false;
+		if (es2->sk.sk_num == port && !es2->connect_bound)
+			return false;
+	return true;
 }
 
 static void __edu_bind_hash(struct sock *sk)
@@ -236,12 +252,11 @@ static int edu_get_this_port(struct sock *sk, unsigned short snum)
 /*
  * Give @sk local port @snum, or an ephemeral one when @snum is 0: a port of
  * ip_local_port_range, probed from a random offset and skipping
- * ip_local_reserved_ports, that no socket on an overlapping address holds
- * (with @exclusive, that no socket at all holds).  Each port is tried
- * under its own bucket's lock.  Returns 0 or -EADDRINUSE.  Caller holds
- * the socket lock.
+ * ip_local_reserved_ports, that no socket on an overlapping address holds.
+ * Each port is tried under its own bucket's lock.  Returns 0 or
+ * -EADDRINUSE.  Caller holds the socket lock.
  */
-static int edu_take_port(struct sock *sk, unsigned short snum, bool exclusive)
+int edu_get_port(struct sock *sk, unsigned short snum)
 {
 	struct net *net = sock_net(sk);
 	int low, high, remaining, offset, i;
@@ -262,10 +277,7 @@ static int edu_take_port(struct sock *sk, unsigned short snum, bool exclusive)
 		b = edu_bind_bucket(net, port);
 		spin_lock_bh(&b->lock);
 		sk->sk_num = port;
-		if (exclusive)
-			taken = __edu_port_in_use(net, port);
-		else
-			taken = __edu_port_conflict(sk, false);
+		taken = __edu_port_conflict(sk, false);
 		if (!taken)
 			__edu_bind_hash(sk);
 		spin_unlock_bh(&b->lock);
@@ -274,11 +286,6 @@ static int edu_take_port(struct sock *sk, unsigned short snum, bool exclusive)
 	}
 	sk->sk_num = 0;
 	return -EADDRINUSE;
-}
-
-int edu_get_port(struct sock *sk, unsigned short snum)
-{
-	return edu_take_port(sk, snum, false);
 }
 
 /* Release the local port of @sk.  Caller holds the socket lock. */
@@ -292,6 +299,7 @@ void edu_put_port(struct sock *sk)
 		spin_lock_bh(&b->lock);
 		hlist_del(&es->bind_node);
 		es->bind_hashed = false;
+		es->connect_bound = false;
 		spin_unlock_bh(&b->lock);
 	}
 	sk->sk_num = 0;
@@ -307,19 +315,6 @@ void edu_inherit_port(struct sock *listener, struct sock *child)
 	spin_lock_bh(&b->lock);
 	__edu_bind_hash(child);
 	spin_unlock_bh(&b->lock);
-}
-
-/*
- * connect() on a socket without a port: pick one that no socket of the
- * namespace holds, so that every connection has its own (simpler than
- * TCP's search for a unique 4-tuple).  Like TCP, an exhausted range is
- * EADDRNOTAVAIL here, where bind() says EADDRINUSE.
- */
-int edu_autobind_connect(struct sock *sk)
-{
-	int err = edu_take_port(sk, 0, true);
-
-	return err ? -EADDRNOTAVAIL : 0;
 }
 
 /*
@@ -389,6 +384,57 @@ void edu_hash_estab(struct sock *sk)
 int edu_hash_connect(struct sock *sk)
 {
 	return edu_estab_insert(sk, true);
+}
+
+/*
+ * connect() on a socket without a port (__inet_hash_connect()): pick a
+ * port and hash the 4-tuple in one step.  The walk is edu_get_port()'s; a
+ * port is taken if nobody holds it, or if only other connections that
+ * connect() gave it hold it and @sk's 4-tuple is unique among the
+ * connections, a TIME_WAIT one included (edu_estab_insert()).  So one
+ * port serves many destinations, and a port that bind() or listen()
+ * holds is never handed out.  The bind bucket's lock is held across the
+ * check and the insert, so that two connect()s cannot both take one
+ * 4-tuple; the estab bucket's lock nests inside it.  Unlike Linux, no
+ * preference for even ports (bind() here has none for odd ones).  Like
+ * TCP, an exhausted range is EADDRNOTAVAIL here, where bind() says
+ * EADDRINUSE.  Caller holds the socket lock and has set the remote end;
+ * a segment that finds @sk before connect() makes it SYN_SENT waits in
+ * the backlog.
+ */
+int edu_autobind_connect(struct sock *sk)
+{
+	struct edu_sock *es = edu_sk(sk);
+	struct net *net = sock_net(sk);
+	int low, high, remaining, offset, i;
+
+	inet_get_local_port_range(net, &low, &high);
+	remaining = high - low + 1;
+	offset = get_random_u32_below(remaining);
+	for (i = 0; i < remaining; i++) {
+		unsigned short port = low + (offset + i) % remaining;
+		int err = -EADDRNOTAVAIL;
+		struct edu_bucket *b;
+
+		if (inet_is_local_reserved_port(net, port))
+			continue;
+		b = edu_bind_bucket(net, port);
+		spin_lock_bh(&b->lock);
+		if (__edu_port_for_connect(net, port)) {
+			sk->sk_num = port;
+			err = edu_estab_insert(sk, true);
+			if (!err) {
+				__edu_bind_hash(sk);
+				es->connect_bound = true;
+			} else {
+				sk->sk_num = 0;
+			}
+		}
+		spin_unlock_bh(&b->lock);
+		if (!err)
+			return 0;
+	}
+	return -EADDRNOTAVAIL;
 }
 
 void edu_unhash_estab(struct sock *sk)

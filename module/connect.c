@@ -25,6 +25,7 @@ static int edu_start_connect(struct sock *sk, const struct sockaddr_edu *usin)
 {
 	struct edu_sock *es = edu_sk(sk);
 	struct net *net = sock_net(sk);
+	bool autobind = !sk->sk_num;
 	struct flowi4 fl4;
 	struct rtable *rt;
 	int err;
@@ -48,7 +49,8 @@ static int edu_start_connect(struct sock *sk, const struct sockaddr_edu *usin)
 	sk->sk_dport = usin->sedu_port;
 	__sk_dst_reset(sk);	/* edu_sk_route() looks the new one up */
 
-	if (!sk->sk_num) {
+	if (autobind) {
+		/* The port and the 4-tuple's hashing are one step. */
 		err = edu_autobind_connect(sk);
 		if (err)
 			goto failure;
@@ -66,7 +68,7 @@ static int edu_start_connect(struct sock *sk, const struct sockaddr_edu *usin)
 
 	edu_set_state(sk, TCP_SYN_SENT);
 	/* An explicitly bound port may repeat another socket's 4-tuple. */
-	err = edu_hash_connect(sk);
+	err = autobind ? 0 : edu_hash_connect(sk);
 	if (err) {
 		edu_set_state(sk, TCP_CLOSE);
 		goto failure;

@@ -169,6 +169,7 @@ struct edu_sock {
 	bool			bind_hashed;
 	bool			estab_hashed;
 	bool			listen_hashed;
+	bool			connect_bound;	/* port from connect()'s autobind */
 	u64			hash_seq;	/* order joined listen or estab */
 
 	/* Send sequence space, RFC 9293 names; write_seq: end of queued data */
