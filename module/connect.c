@@ -19,7 +19,7 @@
 
 /*
  * Start the handshake: everything tcp_v4_connect() and tcp_connect() do,
- * without the options.  Caller holds the socket lock.
+ * with the MSS option the only one.  Caller holds the socket lock.
  */
 static int edu_start_connect(struct sock *sk, const struct sockaddr_edu *usin)
 {
@@ -65,6 +65,11 @@ static int edu_start_connect(struct sock *sk, const struct sockaddr_edu *usin)
 	es->copied_seq = 0;
 	es->retransmits = 0;
 	es->rto = EDU_TIMEOUT_INIT;
+	/*
+	 * What the peer takes until its SYN-ACK says: TCP's default, or
+	 * TCP_MAXSEG's value (tcp_v4_connect(), tcp_connect_init()).
+	 */
+	es->mss_clamp = es->user_mss ? : TCP_MSS_DEFAULT;
 
 	edu_set_state(sk, TCP_SYN_SENT);
 	/* An explicitly bound port may repeat another socket's 4-tuple. */
@@ -202,6 +207,7 @@ int edu_synsent_rcv(struct sock *sk, struct sk_buff *skb)
 	struct edu_skb_cb *cb = EDU_SKB_CB(skb);
 	struct edu_sock *es = edu_sk(sk);
 	bool resent;
+	u16 mss;
 
 	if (cb->flags & TCPHDR_ACK) {
 		/* It must acknowledge our SYN and nothing else. */
@@ -223,6 +229,10 @@ int edu_synsent_rcv(struct sock *sk, struct sk_buff *skb)
 		es->max_window = es->snd_wnd;
 		es->snd_wl1 = cb->seq;
 		es->snd_wl2 = cb->ack_seq;
+		/* The peer's MSS option, under TCP_MAXSEG (tcp_parse_options()). */
+		mss = edu_parse_mss_option(tcp_hdr(skb), es->user_mss);
+		if (mss)
+			es->mss_clamp = mss;
 		sk_stop_timer(sk, &es->rtx_timer);
 		/* The handshake is the first RTT sample, unless it was resent. */
 		resent = es->retransmits;

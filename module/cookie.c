@@ -11,8 +11,15 @@
  * acknowledges cookie + 1; if the hash checks out for a recent clock
  * value, the ACK is proof the peer got our SYN-ACK, and the connection is
  * made from the ACK alone (edu_cookie_ack(), Linux's cookie_v4_check()).
- * Linux also packs an MSS index; EDUTCP sends no options, so there is
- * nothing else to encode.
+ *
+ * The peer's MSS must survive too, and the low 24 bits carry it as
+ * Linux's do: the hash plus the index of an entry of edu_msstab[], the
+ * largest not above the peer's MSS (536 when none is).  The check takes
+ * the hash off again and accepts the remainder only if it is an index,
+ * so 4 of 2^24 values pass where 1 did.  The child sends segments of that
+ * entry's size: a cookie costs a peer with an MSS of 1400 the 100 bytes
+ * above 1300, and one below 536 gets 536 anyway, as from Linux.  The
+ * SYN-ACK carries our MSS option like any other.
  *
  * An ACK is taken for a cookie only if the listener sent cookies lately
  * (tcp_synq_no_recent_overflow()); otherwise it is a stray ACK and meets
@@ -30,6 +37,13 @@
 #define EDU_COOKIE_VALIDITY	(2 * 60 * HZ)		/* after the last sent */
 
 static siphash_key_t edu_cookie_key __read_mostly;
+
+/*
+ * The MSS values a cookie can carry, those peers send most (Linux's
+ * msstab in syncookies.c: 1460 for Ethernet, 1440 and 1452 behind PPPoE,
+ * 1300-1349 behind tunnels).
+ */
+static const u16 edu_msstab[] = { 536, 1300, 1440, 1460 };
 
 void edu_cookie_init(void)
 {
@@ -49,28 +63,39 @@ static u32 edu_cookie_hash(__be32 laddr, __be32 raddr, __be16 lport,
 			    peer_isn ^ clock, &edu_cookie_key);
 }
 
-/* The ISN of the SYN-ACK that answers @req (cookie_v4_init_sequence()). */
-u32 edu_cookie_make(const struct edu_request *req)
+/*
+ * The ISN of the SYN-ACK that answers @req (cookie_v4_init_sequence()).
+ * @req->mss becomes the table's entry the cookie keeps.
+ */
+u32 edu_cookie_make(struct edu_request *req)
 {
 	u32 clock = edu_cookie_clock();
+	u32 mssind;
 
+	for (mssind = ARRAY_SIZE(edu_msstab) - 1; mssind; mssind--)
+		if (req->mss >= edu_msstab[mssind])
+			break;
+	req->mss = edu_msstab[mssind];
 	return (clock << 24) |
-	       (edu_cookie_hash(req->laddr, req->raddr, req->lport,
-				req->rport, req->rcv_isn, clock) & 0xffffff);
+	       ((edu_cookie_hash(req->laddr, req->raddr, req->lport,
+				 req->rport, req->rcv_isn, clock) + mssind) &
+		0xffffff);
 }
 
-static bool edu_cookie_check(__be32 laddr, __be32 raddr, __be16 lport,
-			     __be16 rport, u32 peer_isn, u32 cookie)
+/* The MSS a valid @cookie keeps, 0 if it is not one (__cookie_v4_check()). */
+static u16 edu_cookie_check(__be32 laddr, __be32 raddr, __be16 lport,
+			    __be16 rport, u32 peer_isn, u32 cookie)
 {
 	u32 now = edu_cookie_clock();
 	u32 age = (u8)((now & 0xff) - (cookie >> 24));
 	u32 clock = now - age;
+	u32 mssind;
 
 	if (age > EDU_COOKIE_AGE)
-		return false;
-	return (cookie & 0xffffff) ==
-	       (edu_cookie_hash(laddr, raddr, lport, rport, peer_isn, clock) &
-		0xffffff);
+		return 0;
+	mssind = (cookie - edu_cookie_hash(laddr, raddr, lport, rport,
+					   peer_isn, clock)) & 0xffffff;
+	return mssind < ARRAY_SIZE(edu_msstab) ? edu_msstab[mssind] : 0;
 }
 
 /*
@@ -86,13 +111,15 @@ struct sock *edu_cookie_ack(struct sock *sk, struct sk_buff *skb)
 	struct net *net = sock_net(sk);
 	struct sock *child;
 	int model;
+	u16 mss;
 
 	if (!READ_ONCE(edu_pernet(net)->sysctl_syncookies) ||
 	    (cb->flags & (TCPHDR_SYN | TCPHDR_RST)) ||
 	    time_after(jiffies, edu_sk(sk)->q.last_overflow + EDU_COOKIE_VALIDITY))
 		goto reset;
-	if (!edu_cookie_check(iph->daddr, iph->saddr, th->dest, th->source,
-			      cb->seq - 1, cb->ack_seq - 1)) {
+	mss = edu_cookie_check(iph->daddr, iph->saddr, th->dest, th->source,
+			       cb->seq - 1, cb->ack_seq - 1);
+	if (!mss) {
 		EDU_INC_STATS(net, EDU_MIB_SYNCOOKIESFAILED);
 		goto reset;
 	}
@@ -108,7 +135,7 @@ struct sock *edu_cookie_ack(struct sock *sk, struct sk_buff *skb)
 	}
 	child = edu_make_child(sk, iph->daddr, th->dest, iph->saddr,
 			       th->source, cb->ack_seq - 1, cb->seq - 1, skb,
-			       edu_rcv_window(sk));
+			       edu_rcv_window(sk), mss);
 	if (!child) {
 		edu_listen_drop(sk);
 		return NULL;

@@ -126,6 +126,8 @@ struct edu_request {
 	unsigned long		timeout;	/* current SYN-ACK timeout */
 	unsigned long		expires;	/* jiffies of the next timeout */
 	u16			window;		/* offered in our SYN-ACK */
+	u16			mss;		/* the peer's, from its SYN */
+	u16			adv_mss;	/* ours, in the SYN-ACK */
 	u8			num_timeout;	/* SYN-ACKs retransmitted */
 	bool			acked;		/* final ACK met a full accept queue */
 };
@@ -178,6 +180,7 @@ struct edu_sock {
 	u32			max_window;	/* the largest it offered */
 	u32			snd_wl1, snd_wl2; /* seq and ack it came with */
 	u32			mss;		/* largest payload we send */
+	u16			mss_clamp;	/* the most the peer takes */
 	u32			mtu_info;	/* path MTU from ICMP, deferred */
 	bool			fin_queued;	/* our FIN is at write_seq - 1 */
 
@@ -272,8 +275,12 @@ struct edu_skb_cb {
 #define EDU_TIMEOUT_INIT	TCP_TIMEOUT_INIT
 #define EDU_RTO_MAX		TCP_RTO_MAX
 
-/* Room for the IPv4 and EDUTCP headers in front of a segment. */
-#define EDU_HDR_ROOM	(MAX_HEADER + sizeof(struct iphdr) + sizeof(struct tcphdr))
+/*
+ * Room for the IPv4 and EDUTCP headers in front of a segment, with the
+ * MSS option a SYN or SYN-ACK carries.
+ */
+#define EDU_HDR_ROOM	(MAX_HEADER + sizeof(struct iphdr) + \
+			 sizeof(struct tcphdr) + TCPOLEN_MSS)
 
 /*
  * An orphan's retries while its RTO is short of EDU_RTO_MAX, when the
@@ -385,12 +392,12 @@ void edu_trace_acceptq(struct sock *sk, __be32 raddr, __be16 rport, int event);
 struct sock *edu_make_child(struct sock *sk, __be32 laddr, __be16 lport,
 			    __be32 raddr, __be16 rport, u32 our_isn,
 			    u32 peer_isn, const struct sk_buff *skb,
-			    u16 offered);
+			    u16 offered, u16 peer_mss);
 void edu_acceptq_add(struct sock *sk, struct sock *child);
 
 /* cookie.c: syncookies, a SYN answered with nothing kept */
 void edu_cookie_init(void);
-u32 edu_cookie_make(const struct edu_request *req);
+u32 edu_cookie_make(struct edu_request *req);
 struct sock *edu_cookie_ack(struct sock *sk, struct sk_buff *skb);
 
 /* connect.c: the active open */
@@ -411,6 +418,7 @@ bool edu_stream_readable(const struct sock *sk);
 void edu_data_rcv(struct sock *sk, struct sk_buff *skb);
 void edu_purge_queues(struct sock *sk);
 u32 edu_route_mss(struct net *net, __be32 daddr);
+u16 edu_adv_mss(struct net *net, __be32 daddr, u16 user_mss);
 
 /* send.c: the byte stream, sending; acknowledgments */
 /* How edu_push_mode() treats a short last segment (TCP's nonagle bits). */
@@ -505,5 +513,6 @@ void edu_release_cb(struct sock *sk);
 int edu_do_rcv(struct sock *sk, struct sk_buff *skb);
 void edu_reset(struct sock *sk);
 void edu_send_challenge_ack(struct sock *sk);
+u16 edu_parse_mss_option(const struct tcphdr *th, u16 user_mss);
 
 #endif /* _EDU_H */

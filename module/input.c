@@ -18,6 +18,7 @@
 #include <net/ip.h>
 #include <net/route.h>
 #include <net/xfrm.h>
+#include <asm/unaligned.h>
 #include "edu.h"
 #include "trace.h"
 
@@ -286,6 +287,51 @@ static void edu_deliver(struct sock *sk, struct sk_buff *skb)
 	}
 	bh_unlock_sock(sk);
 	local_bh_enable();
+}
+
+/*
+ * The MSS option of a SYN or SYN-ACK @th, lowered to @user_mss (TCP_MAXSEG)
+ * if that is smaller; 0 when there is none (tcp_parse_mss_option(), the
+ * MSS part of tcp_parse_options()).  edu_rcv() pulled the whole header,
+ * doff * 4 bytes, and the walk never leaves it: an option list that ends
+ * with EOL, or has an option whose length is below 2 or runs past the
+ * header, ends there; a value of 0, or an MSS option of another length,
+ * is ignored.  A later MSS option overrides an earlier one, as in TCP.
+ */
+u16 edu_parse_mss_option(const struct tcphdr *th, u16 user_mss)
+{
+	const u8 *ptr = (const u8 *)(th + 1);
+	int length = th->doff * 4 - (int)sizeof(*th);
+	u16 mss = 0;
+
+	while (length > 0) {
+		int opcode = *ptr++;
+		int opsize;
+
+		if (opcode == TCPOPT_EOL)
+			break;
+		if (opcode == TCPOPT_NOP) {
+			length--;
+			continue;
+		}
+		if (length < 2)
+			break;
+		opsize = *ptr++;
+		if (opsize < 2 || opsize > length)
+			break;		/* "silly", or partial: stop */
+		if (opcode == TCPOPT_MSS && opsize == TCPOLEN_MSS) {
+			u16 in_mss = get_unaligned_be16(ptr);
+
+			if (in_mss) {
+				if (user_mss && user_mss < in_mss)
+					in_mss = user_mss;
+				mss = in_mss;
+			}
+		}
+		ptr += opsize - 2;
+		length -= opsize;
+	}
+	return mss;
 }
 
 /* Process one segment for @sk; the caller holds its lock. */

@@ -372,14 +372,16 @@ void edu_req_err(struct sock *sk, __be32 raddr, __be16 rport, __be32 laddr,
  * The socket a completed handshake becomes.  It inherits what a TCP child
  * inherits from its listener (options, owner, buffer sizes, port), and
  * learns from @skb, the final ACK, the peer's window; @offered is the
- * window our SYN-ACK advertised.  Everything is in place before the child
+ * window our SYN-ACK advertised, @peer_mss the most the peer takes, from
+ * its SYN (tcp_openreq_init()'s req->mss, the child's mss_clamp in
+ * tcp_create_openreq_child()).  Everything is in place before the child
  * is hashed: from then on a segment on another CPU can find it and take
  * its lock, and nothing may be written to it without that lock.
  */
 struct sock *edu_make_child(struct sock *sk, __be32 laddr, __be16 lport,
 			    __be32 raddr, __be16 rport, u32 our_isn,
 			    u32 peer_isn, const struct sk_buff *skb,
-			    u16 offered)
+			    u16 offered, u16 peer_mss)
 {
 	const struct edu_skb_cb *cb = EDU_SKB_CB(skb);
 	struct sock *child;
@@ -425,6 +427,7 @@ struct sock *edu_make_child(struct sock *sk, __be32 laddr, __be16 lport,
 	ces->snd_wnd = ntohs(tcp_hdr(skb)->window);
 	ces->snd_wl1 = cb->seq;
 	ces->snd_wl2 = cb->ack_seq;
+	ces->mss_clamp = peer_mss;
 	edu_stream_init(child, edu_route_mss(sock_net(sk), raddr));
 	ces->rcv_wnd = offered;
 
@@ -522,6 +525,16 @@ static void edu_conn_request(struct sock *sk, struct sk_buff *skb)
 	req->rport = th->source;
 	req->rcv_isn = cb->seq;
 	req->window = edu_rcv_window(sk);
+	/*
+	 * The peer's MSS option, lowered by our TCP_MAXSEG; 536 if it sent
+	 * none (RFC 9293 3.7.1), whatever TCP_MAXSEG says, as
+	 * tcp_conn_request() starts from TCP_MSS_DEFAULT.  Our own MSS
+	 * goes in the SYN-ACK, for a cookie's too.
+	 */
+	req->mss = edu_parse_mss_option(th, edu_sk(sk)->user_mss) ? :
+		   TCP_MSS_DEFAULT;
+	req->adv_mss = edu_adv_mss(sock_net(sk), req->raddr,
+				   edu_sk(sk)->user_mss);
 
 	if (want_cookie) {
 		req->snt_isn = edu_cookie_make(req);
@@ -637,7 +650,7 @@ static struct sock *edu_check_req(struct sock *sk, struct edu_request *req,
 
 	child = edu_make_child(sk, req->laddr, req->lport, req->raddr,
 			       req->rport, req->snt_isn, req->rcv_isn, skb,
-			       req->window);
+			       req->window, req->mss);
 	if (!child) {
 		edu_listen_drop(sk);
 		return NULL;

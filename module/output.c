@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * output.c - EDUTCP segments out: a TCP header (RFC 9293, no options) in
- * an IPv4 packet of protocol edu_ipproto.
+ * output.c - EDUTCP segments out: a TCP header (RFC 9293) in an IPv4
+ * packet of protocol edu_ipproto.  A SYN and a SYN-ACK carry one option,
+ * the MSS (edu_fill_syn_header()); every other segment has none.
  *
  * Every segment goes through edu_xmit(), which routes it (a connection's
  * route is kept, edu_sk_route()), leaves its
@@ -75,6 +76,24 @@ static void edu_fill_header(struct sk_buff *skb, __be16 sport, __be16 dport,
 	th->doff = sizeof(*th) / 4;
 	tcp_flag_byte(th) = flags;
 	th->window = htons(window);
+}
+
+/*
+ * The header of a SYN or SYN-ACK: the MSS option, @mss the most we take
+ * in a segment, after the 20 bytes of edu_fill_header(), as
+ * tcp_syn_options() and tcp_synack_options() choose it and
+ * tcp_options_write() writes it (kind 2, length 4).  EDUTCP sends no
+ * other option: no window scale, no SACK, no timestamps.
+ */
+static void edu_fill_syn_header(struct sk_buff *skb, __be16 sport,
+				__be16 dport, u32 seq, u32 ack, u8 flags,
+				u16 window, u16 mss)
+{
+	__be32 *opt = skb_push(skb, TCPOLEN_MSS);
+
+	*opt = htonl((TCPOPT_MSS << 24) | (TCPOLEN_MSS << 16) | mss);
+	edu_fill_header(skb, sport, dport, seq, ack, flags, window);
+	tcp_hdr(skb)->doff = (sizeof(struct tcphdr) + TCPOLEN_MSS) / 4;
 }
 
 /*
@@ -217,8 +236,15 @@ static int edu_send_flags(struct sock *sk, u32 seq, u8 flags, bool resent)
 
 	if (!skb)
 		return -ENOBUFS;
-	edu_fill_header(skb, htons(sk->sk_num), sk->sk_dport, seq,
-			(flags & TCPHDR_ACK) ? es->rcv_nxt : 0, flags, window);
+	if (flags & TCPHDR_SYN)
+		edu_fill_syn_header(skb, htons(sk->sk_num), sk->sk_dport, seq,
+				    0, flags, window,
+				    edu_adv_mss(sock_net(sk), sk->sk_daddr,
+						es->user_mss));
+	else
+		edu_fill_header(skb, htons(sk->sk_num), sk->sk_dport, seq,
+				(flags & TCPHDR_ACK) ? es->rcv_nxt : 0, flags,
+				window);
 	if (flags & TCPHDR_ACK)
 		edu_note_ack_sent(sk, window);
 	return edu_xmit(sock_net(sk), sk, skb, sk->sk_rcv_saddr, sk->sk_daddr,
@@ -285,8 +311,9 @@ int edu_send_synack(struct net *net, const struct edu_request *req)
 
 	if (!skb)
 		return -ENOBUFS;
-	edu_fill_header(skb, req->lport, req->rport, req->snt_isn,
-			req->rcv_isn + 1, TCPHDR_SYN | TCPHDR_ACK, req->window);
+	edu_fill_syn_header(skb, req->lport, req->rport, req->snt_isn,
+			    req->rcv_isn + 1, TCPHDR_SYN | TCPHDR_ACK,
+			    req->window, req->adv_mss);
 	/* Linux counts every SYN-ACK in OutSegs (tcp_make_synack()). */
 	return edu_xmit(net, NULL, skb, req->laddr, req->raddr, 0, false);
 }

@@ -48,6 +48,28 @@ u32 edu_route_mss(struct net *net, __be32 daddr)
 	return mtu - sizeof(struct iphdr) - sizeof(struct tcphdr);
 }
 
+/*
+ * The MSS a SYN or SYN-ACK to @daddr advertises: what we can take in, the
+ * route's MTU less the headers (tcp_dst_advmss(): the route's advmss,
+ * at least TCP_MIN_MSS), lowered by TCP_MAXSEG's @user_mss
+ * (tcp_mss_clamp()).  Not capped like edu_route_mss(): that cap is for
+ * what we send.
+ */
+u16 edu_adv_mss(struct net *net, __be32 daddr, u16 user_mss)
+{
+	u32 mss = TCP_MSS_DEFAULT;
+	struct rtable *rt;
+
+	rt = ip_route_output(net, daddr, 0, 0, 0);
+	if (!IS_ERR(rt)) {
+		mss = tcp_dst_advmss(&rt->dst);
+		ip_rt_put(rt);
+	}
+	if (user_mss && user_mss < mss)
+		mss = user_mss;
+	return min_t(u32, mss, U16_MAX);
+}
+
 /* A connection has just been established: set the stream up. */
 void edu_stream_init(struct sock *sk, u32 mss)
 {
@@ -56,8 +78,14 @@ void edu_stream_init(struct sock *sk, u32 mss)
 	es->write_seq = es->snd_nxt;
 	es->copied_seq = es->rcv_nxt;
 	es->rcv_wup = es->rcv_nxt;
-	/* TCP_MAXSEG can only lower what the route allows. */
-	es->mss = es->user_mss ? min_t(u32, mss, es->user_mss) : mss;
+	/*
+	 * The route's @mss, cut to what the peer takes (tcp_sync_mss()):
+	 * mss_clamp, its MSS option or 536 without one, lowered by
+	 * TCP_MAXSEG as TCP lowers it; but never below tcp_min_snd_mss,
+	 * whatever a peer asks for (CVE-2019-11479).
+	 */
+	es->mss = max_t(u32, min_t(u32, mss, es->mss_clamp),
+			READ_ONCE(sock_net(sk)->ipv4.sysctl_tcp_min_snd_mss));
 	es->max_window = es->snd_wnd;
 	es->rto = EDU_TIMEOUT_INIT;
 	es->srtt8 = 0;

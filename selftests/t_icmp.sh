@@ -8,8 +8,10 @@
 #    silent).  connect() fails at once with the errno tcp_v4_err() gives a
 #    SYN_SENT socket (EHOSTUNREACH, ENOPROTOOPT), not after syn_retries.
 #  * fragmentation needed: client -- (MTU 1500) -- router -- (MTU 1280) --
-#    sink.  Segments sized for 1500 with DF set cannot pass the router,
-#    which says so with ICMP; 4 MiB still arrive intact.
+#    sink.  The sink's route back advertises an MSS of 1460 (advmss), as
+#    a host whose own link is not the narrow one would, so the client's
+#    segments are sized for 1500; with DF set they cannot pass the
+#    router, which says so with ICMP; 4 MiB still arrive intact.
 #  * a SYN to the subnet's broadcast address in a frame to the server's own
 #    MAC (helpers/raw_syn.py) gets no SYN-ACK and leaves no request, and to
 #    a closed port no RST; ListenDrops counts it, as tcp_v4_conn_request().
@@ -81,7 +83,7 @@ mtu_topo() {
 		link set lo up
 		addr add $ROUTED/24 dev veth-b
 		link set veth-b up
-		route add 10.99.1.0/24 via 10.99.2.1
+		route add 10.99.1.0/24 via 10.99.2.1 advmss 1460
 		neigh replace 10.99.2.1 lladdr $MAC_R dev veth-b nud permanent
 	EOF
 	ip -n "$NS_C" route add 10.99.2.0/24 via "$SRV" &&

@@ -133,7 +133,8 @@ LOSSY_BYTES=$((2 * 1024 * 1024 / T_SLOW))
 # (its own, taken before any qdisc could reorder them) put the window's
 # right edge, ack + (window << scale), before the furthest one already
 # offered (RFC 9293 3.8.6; tcp_select_window()).  The scale is the
-# SYN-ACK's (tcpdump decodes TCP's options only; EDUTCP sends none).
+# SYN-ACK's (tcpdump decodes TCP's options only; EDUTCP sends no window
+# scale).
 # tcpdump -x prints the IP packet, 16 bytes a line: the ACK field is the
 # last four bytes of the second line, the window the second pair of the
 # third.  FILTER narrows the ACKs to one side's (the capture holds

@@ -20,7 +20,7 @@
 #     /proc/net/{tcp,edutcp} shows the connection ESTABLISHED with the
 #     right addresses and ports, and the client's TCP_INFO says the MSS was
 #     taken from a 1500-byte MTU (pmtu 1500, advmss and snd_mss 1460; TCP's
-#     timestamps are off, as EDUTCP sends no options);
+#     timestamps are off, as EDUTCP sends none);
 #  2. transfer: 64 MiB (8 on the debug kernel) from the client to the
 #     server (eduxfer: the receiver sums what it read, FNV-1a 64, and
 #     reports the sum and byte count; the sender compares them with its
@@ -289,7 +289,7 @@ overflow() {
 edu_load
 t_check "af_edu loaded on the $ROLE" module_loaded
 # TCP's timestamp option would take 12 bytes of its MSS (advmss 1448);
-# EDUTCP sends no options.  Off, both families' MSS is the MTU's 1500 - 40.
+# EDUTCP sends no timestamps.  Off, both families' MSS is the MTU's 1500 - 40.
 t_check "TCP timestamps off, as EDUTCP's" sysctl -qw net.ipv4.tcp_timestamps=0
 t_check "$DEV: $ME/24, MTU 1500" link_up
 mark up
