@@ -56,9 +56,9 @@
  * under its listener's in two places: closing the listener resets the
  * children still queued (lock_sock_nested(SINGLE_DEPTH_NESTING), the
  * listener owned), and a segment the listener finds is a child's
- * (input.c's edu_deliver(): the child's spinlock with BHs off, at subclass 0 inside
- * the listener's spinlock, or inside its ownership when the segment came
- * from the listener's backlog).  Nothing takes a listener's lock while
+ * (input.c's edu_deliver(): the child's spinlock with BHs off, at
+ * subclass 0 inside the listener's spinlock, or inside its ownership when
+ * the segment came from the listener's backlog).  Nothing takes a listener's lock while
  * holding a child's.  A request has no lock and no timer of its own: it
  * lives and dies under its listener's lock, and one timer per listener
  * walks the SYN queue.
