@@ -438,6 +438,17 @@ cap_peers() {
 		awk '$1 == "0x0010:" { print $2 $3 ":" $5 }' | sort -u | grep -c .
 }
 
+# tshark_fam FAM FILE ARGS...: tshark reading FILE, EDUTCP decoded as TCP.
+tshark_fam() {
+	local fam=$1 file=$2
+	shift 2
+	if [ "$fam" = tcp ]; then
+		tshark -r "$file" "$@" 2>/dev/null
+	else
+		tshark -r "$file" -d "ip.proto==$(fam_proto edu),tcp" "$@" 2>/dev/null
+	fi
+}
+
 # seg_filter FAM [EXPR]: the family's segments.  Nothing here sends IP
 # options, so the transport header is at ip[20]: ports at ip[20:2] and
 # ip[22:2], flags at ip[33].  The same offsets read TCP and EDUTCP alike

@@ -57,17 +57,6 @@ RAW_CASES="
 41012:$(printf '01%.0s' $(seq 36))020403e8:1000
 "
 
-# tshark_fam FAM FILE ARGS...: tshark reading FILE, EDUTCP decoded as TCP.
-tshark_fam() {
-	local fam=$1 file=$2
-	shift 2
-	if [ "$fam" = tcp ]; then
-		tshark -r "$file" "$@" 2>/dev/null
-	else
-		tshark -r "$file" -d "ip.proto==$(fam_proto edu),tcp" "$@" 2>/dev/null
-	fi
-}
-
 # client FAM OUT ARGS...: an edu_mss client in the client namespace.
 client() {
 	local fam=$1 out=$2

@@ -25,17 +25,6 @@ XFER=build/bin/eduxfer
 PORT=7601
 BYTES=100000
 
-# tshark_fam FAM FILE ARGS...: tshark reading FILE, EDUTCP decoded as TCP.
-tshark_fam() {
-	local fam=$1 file=$2
-	shift 2
-	if [ "$fam" = tcp ]; then
-		tshark -r "$file" "$@" 2>/dev/null
-	else
-		tshark -r "$file" -d "ip.proto==$(fam_proto edu),tcp" "$@" 2>/dev/null
-	fi
-}
-
 # count FAM FILE FILTER: how many segments match a display filter.
 count() {
 	tshark_fam "$1" "$2" -Y "$3" | grep -c .
