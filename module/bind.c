@@ -48,6 +48,7 @@
 #include <net/ip.h>
 #include <net/route.h>
 #include <net/sock.h>
+#include <net/secure_seq.h>
 #include "edu.h"
 
 #define EDU_HASH_BITS	10
@@ -386,12 +387,18 @@ int edu_hash_connect(struct sock *sk)
 	return edu_estab_insert(sk, true);
 }
 
+/* The start of each destination's walk (Linux's table_perturb). */
+#define EDU_PORT_PERTURB	256
+static u32 edu_port_perturb[EDU_PORT_PERTURB];
+
 /*
  * connect() on a socket without a port (__inet_hash_connect()): pick a
- * port and hash the 4-tuple in one step.  The walk is edu_get_port()'s; a
- * port is taken if nobody holds it, or if only other connections that
- * connect() gave it hold it and @sk's 4-tuple is unique among the
- * connections, a TIME_WAIT one included (edu_estab_insert()).  So one
+ * port and hash the 4-tuple in one step.  The walk covers
+ * ip_local_port_range as edu_get_port()'s does, from a start of its own
+ * for each destination (below); a port is taken if nobody holds it, or
+ * if only other connections that connect() gave it hold it and @sk's
+ * 4-tuple is unique among the connections, a TIME_WAIT one included
+ * (edu_estab_insert()).  So one
  * port serves many destinations, and a port that bind() or listen()
  * holds is never handed out.  The bind bucket's lock is held across the
  * check and the insert, so that two connect()s cannot both take one
@@ -407,10 +414,25 @@ int edu_autobind_connect(struct sock *sk)
 	struct edu_sock *es = edu_sk(sk);
 	struct net *net = sock_net(sk);
 	int low, high, remaining, offset, i;
+	u32 *perturb;
+	u64 hash;
 
 	inet_get_local_port_range(net, &low, &high);
 	remaining = high - low + 1;
-	offset = get_random_u32_below(remaining);
+	/*
+	 * Where the walk starts (__inet_hash_connect()): a keyed hash of the
+	 * destination, plus a step that grows with each port handed out for
+	 * it.  Consecutive connect()s to one peer take consecutive ports, so
+	 * a port just given back is not drawn again at once, when a request
+	 * or a segment of its last connection may still be about (a SYN
+	 * whose time-based ISN fell in that request's window would be
+	 * reset).  Other destinations, by another slot, tell nothing of it.
+	 */
+	hash = secure_ipv4_port_ephemeral(sk->sk_rcv_saddr, sk->sk_daddr,
+					  sk->sk_dport);
+	net_get_random_once(edu_port_perturb, sizeof(edu_port_perturb));
+	perturb = &edu_port_perturb[hash % EDU_PORT_PERTURB];
+	offset = (READ_ONCE(*perturb) + (u32)(hash >> 32)) % remaining;
 	for (i = 0; i < remaining; i++) {
 		unsigned short port = low + (offset + i) % remaining;
 		int err = -EADDRNOTAVAIL;
@@ -431,8 +453,12 @@ int edu_autobind_connect(struct sock *sk)
 			}
 		}
 		spin_unlock_bh(&b->lock);
-		if (!err)
+		if (!err) {
+			/* A little randomness in the next start, as Linux. */
+			i = max_t(int, i, get_random_u32_below(8) * 2);
+			WRITE_ONCE(*perturb, READ_ONCE(*perturb) + i + 2);
 			return 0;
+		}
 	}
 	return -EADDRNOTAVAIL;
 }
