@@ -81,13 +81,7 @@ FIXTURE_TEARDOWN(share)
 /* Waits until the client's row LPORT -> port is gone: -ENOENT then. */
 static int wait_gone(const struct edu_family *f, int port)
 {
-	long end = edu_now_ms() + END_MS;
-	int st;
-
-	while ((st = edu_proc_state(f, LPORT, port)) != -ENOENT &&
-	       edu_now_ms() < end)
-		edu_msleep(2);
-	return st;
+	return edu_wait_state(f, LPORT, port, -ENOENT, END_MS);
 }
 
 /* Two destinations, one local port; a third to the first one's is refused. */
