@@ -332,7 +332,7 @@ void edu_memory_check(void);
 void edu_wait_for_sockets(void);
 void edu_memcg_accept(struct sock *child);
 
-/* bind.c: the port, listener and connection tables */
+/* bind.c: the port, listener and connection tables; walk.c reads them */
 void edu_tables_init(void);
 int edu_tables_init_net(struct net *net);
 void edu_tables_exit_net(struct net *net);
@@ -353,7 +353,7 @@ struct sock *edu_lookup_estab(struct net *net, __be32 saddr, __be16 sport,
 typedef void (*edu_sock_visitor)(struct sock *sk, void *arg);
 void edu_tables_walk(struct net *net, edu_sock_visitor fn, void *arg);
 
-/* A place in the listen, then the estab table, for /proc (bind.c). */
+/* A place in the listen, then the estab table, for /proc (walk.c). */
 enum edu_table {
 	EDU_TABLE_LISTEN,
 	EDU_TABLE_ESTAB,

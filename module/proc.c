@@ -15,7 +15,7 @@
 /*
  * A read walks the reader's namespace only: its listen table (each
  * listener followed by the requests of its SYN queue), then its estab
- * table, one bucket at a time (bind.c, edu_table_seek()), as
+ * table, one bucket at a time (walk.c, edu_table_seek()), as
  * tcp4_seq_start()/next()/stop() do.  A bucket stays locked, with BHs
  * off, only while its sockets are printed; when seq_file stops because the
  * reader's buffer is full, the next read() resumes at the socket where this
