@@ -107,7 +107,8 @@ void edu_enter_quickack(struct sock *sk)
  * In-order data (or a FIN) was taken: an ACK is owed (tcp_event_data_recv()).
  * @len is the payload.  The size of full segments is learnt from what
  * arrives, as tcp_measure_rcv_mss() does: a segment shorter than that is
- * the end of a write ("pushed"), which the reader's read may answer.
+ * the end of a write ("pushed"), which the reader's read may answer.  It
+ * is never above the MSS we offered (tp->advmss).
  */
 void edu_ack_data_rcv(struct sock *sk, u32 len)
 {
@@ -116,7 +117,7 @@ void edu_ack_data_rcv(struct sock *sk, u32 len)
 
 	es->ack_pending = true;
 	if (len >= es->rcv_mss)
-		es->rcv_mss = min(len, es->mss);
+		es->rcv_mss = min_t(u32, len, es->adv_mss ? : es->mss);
 	else if (len)
 		es->ack_pushed = true;
 

@@ -135,7 +135,9 @@ struct sock *edu_cookie_ack(struct sock *sk, struct sk_buff *skb)
 	}
 	child = edu_make_child(sk, iph->daddr, th->dest, iph->saddr,
 			       th->source, cb->ack_seq - 1, cb->seq - 1, skb,
-			       edu_rcv_window(sk), mss);
+			       edu_rcv_window(sk), mss,
+			       edu_adv_mss(net, iph->saddr,
+					   edu_sk(sk)->user_mss));
 	if (!child) {
 		edu_listen_drop(sk);
 		return NULL;

@@ -226,6 +226,7 @@ struct edu_sock {
 	struct timer_list	delack_timer;
 	unsigned long		ack_lrcv;	/* jiffies: data last received */
 	u32			rcv_mss;	/* full segment size, as received */
+	u16			adv_mss;	/* the MSS our SYN or SYN-ACK offered */
 	u8			ack_quick;	/* quick ACKs left */
 	bool			ack_pending;	/* an ACK is owed */
 	bool			ack_pushed;	/* ...for a short segment */
@@ -392,7 +393,7 @@ void edu_trace_acceptq(struct sock *sk, __be32 raddr, __be16 rport, int event);
 struct sock *edu_make_child(struct sock *sk, __be32 laddr, __be16 lport,
 			    __be32 raddr, __be16 rport, u32 our_isn,
 			    u32 peer_isn, const struct sk_buff *skb,
-			    u16 offered, u16 peer_mss);
+			    u16 offered, u16 peer_mss, u16 adv_mss);
 void edu_acceptq_add(struct sock *sk, struct sock *child);
 
 /* cookie.c: syncookies, a SYN answered with nothing kept */

@@ -374,14 +374,15 @@ void edu_req_err(struct sock *sk, __be32 raddr, __be16 rport, __be32 laddr,
  * learns from @skb, the final ACK, the peer's window; @offered is the
  * window our SYN-ACK advertised, @peer_mss the most the peer takes, from
  * its SYN (tcp_openreq_init()'s req->mss, the child's mss_clamp in
- * tcp_create_openreq_child()).  Everything is in place before the child
- * is hashed: from then on a segment on another CPU can find it and take
- * its lock, and nothing may be written to it without that lock.
+ * tcp_create_openreq_child()), and @adv_mss the MSS our SYN-ACK offered.
+ * Everything is in place before the child is hashed: from then on a
+ * segment on another CPU can find it and take its lock, and nothing may
+ * be written to it without that lock.
  */
 struct sock *edu_make_child(struct sock *sk, __be32 laddr, __be16 lport,
 			    __be32 raddr, __be16 rport, u32 our_isn,
 			    u32 peer_isn, const struct sk_buff *skb,
-			    u16 offered, u16 peer_mss)
+			    u16 offered, u16 peer_mss, u16 adv_mss)
 {
 	const struct edu_skb_cb *cb = EDU_SKB_CB(skb);
 	struct sock *child;
@@ -428,6 +429,7 @@ struct sock *edu_make_child(struct sock *sk, __be32 laddr, __be16 lport,
 	ces->snd_wl1 = cb->seq;
 	ces->snd_wl2 = cb->ack_seq;
 	ces->mss_clamp = peer_mss;
+	ces->adv_mss = adv_mss;
 	edu_stream_init(child, edu_route_mss(sock_net(sk), raddr));
 	ces->rcv_wnd = offered;
 
@@ -650,7 +652,7 @@ static struct sock *edu_check_req(struct sock *sk, struct edu_request *req,
 
 	child = edu_make_child(sk, req->laddr, req->lport, req->raddr,
 			       req->rport, req->snt_isn, req->rcv_isn, skb,
-			       req->window, req->mss);
+			       req->window, req->mss, req->adv_mss);
 	if (!child) {
 		edu_listen_drop(sk);
 		return NULL;

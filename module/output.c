@@ -236,15 +236,16 @@ static int edu_send_flags(struct sock *sk, u32 seq, u8 flags, bool resent)
 
 	if (!skb)
 		return -ENOBUFS;
-	if (flags & TCPHDR_SYN)
+	if (flags & TCPHDR_SYN) {
+		es->adv_mss = edu_adv_mss(sock_net(sk), sk->sk_daddr,
+					  es->user_mss);
 		edu_fill_syn_header(skb, htons(sk->sk_num), sk->sk_dport, seq,
-				    0, flags, window,
-				    edu_adv_mss(sock_net(sk), sk->sk_daddr,
-						es->user_mss));
-	else
+				    0, flags, window, es->adv_mss);
+	} else {
 		edu_fill_header(skb, htons(sk->sk_num), sk->sk_dport, seq,
 				(flags & TCPHDR_ACK) ? es->rcv_nxt : 0, flags,
 				window);
+	}
 	if (flags & TCPHDR_ACK)
 		edu_note_ack_sent(sk, window);
 	return edu_xmit(sock_net(sk), sk, skb, sk->sk_rcv_saddr, sk->sk_daddr,

@@ -293,8 +293,8 @@ static void edu_get_tcp_info(struct sock *sk, struct tcp_info *info)
 	info->tcpi_probes = es->probes;
 	info->tcpi_rto = jiffies_to_usecs(es->rto);
 	info->tcpi_snd_mss = es->mss;
-	info->tcpi_rcv_mss = es->mss;
-	info->tcpi_advmss = es->mss;
+	info->tcpi_rcv_mss = es->rcv_mss;
+	info->tcpi_advmss = es->adv_mss;
 	info->tcpi_pmtu = es->mss + sizeof(struct iphdr) + sizeof(struct tcphdr);
 	info->tcpi_rtt = jiffies_to_usecs(es->srtt8 >> 3);
 	info->tcpi_rttvar = jiffies_to_usecs(es->rttvar4 >> 2);

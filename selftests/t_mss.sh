@@ -14,7 +14,9 @@
 #  2. A client with TCP_MAXSEG 1000 set before connect(): its SYN
 #     advertises 1000, the SYN-ACK still 1460; the server sends it no
 #     segment over 1000 bytes, and TCP_MAXSEG and tcpi_snd_mss say 1000
-#     on both ends.
+#     on both ends.  TCP_INFO's tcpi_advmss says what the client
+#     offered, tcpi_rcv_mss the largest segment it received (1460, 1000,
+#     then 1300 in 4).
 #  3. SYNs made by hand (helpers/raw_mss.py) with option lists good and
 #     bad: no MSS option means 536 (RFC 9293 3.7.1); NOPs are skipped, an
 #     option of another length is stepped over, a later MSS option
@@ -65,7 +67,7 @@ client() {
 	nsx "$NS_C" timeout $((30 * T_SLOW)) "$MSSP" $(fam_opt "$fam") "$@" \
 		-s "$BYTES" "$SRV" "$PORT" > "$out" 2>&1
 	cat "$out"
-	has_line "$out" "^received $BYTES\$"
+	has_line "$out" "^received $BYTES "
 }
 
 # cport OUT: the client's port, from its "connected port P ..." line.
@@ -73,6 +75,9 @@ cport() { sed -n 's/^connected port \([0-9]*\) .*/\1/p' "$1"; }
 
 # cmss OUT: "mss M snd_mss S" of the client's line.
 cmss() { sed -n 's/^connected port [0-9]* //p' "$1"; }
+
+# crcv OUT: "advmss A rcv_mss R" of the client's last line.
+crcv() { sed -n 's/^received [0-9]* //p' "$1"; }
 
 # smss SRVOUT PORT: "mss M snd_mss S" of the server's connection from
 # PORT, once the server printed it.
@@ -129,6 +134,8 @@ mss_body() {
 		expect_eq "$(cmss "$t/c1")" "mss 1460 snd_mss 1460"
 	t_check "$fam: ... the server's too" \
 		expect_eq "$(smss "$t/srv" "$p1")" "mss 1460 snd_mss 1460"
+	t_check "$fam: ... TCP_INFO: the client offered 1460, got 1460" \
+		expect_eq "$(crcv "$t/c1")" "advmss 1460 rcv_mss 1460"
 	t_check "$fam: 2. a client with TCP_MAXSEG 1000: connected" \
 		client "$fam" "$t/c2" -m 1000
 	p2=$(cport "$t/c2")
@@ -136,6 +143,8 @@ mss_body() {
 		expect_eq "$(cmss "$t/c2")" "mss 1000 snd_mss 1000"
 	t_check "$fam: ... the server's too: it obeys the client's option" \
 		expect_eq "$(smss "$t/srv" "$p2")" "mss 1000 snd_mss 1000"
+	t_check "$fam: ... TCP_INFO: the client offered 1000, got 1000" \
+		expect_eq "$(crcv "$t/c2")" "advmss 1000 rcv_mss 1000"
 
 	# 3: hand-made SYNs, every case at once.
 	for c in $RAW_CASES; do
@@ -166,6 +175,8 @@ mss_body() {
 		expect_eq "$(cmss "$t/c3")" "mss 1400 snd_mss 1400"
 	t_check "$fam: ... the server's is the cookie table's 1300" \
 		expect_eq "$(smss "$t/srv" "$p3")" "mss 1300 snd_mss 1300"
+	t_check "$fam: ... TCP_INFO: the client offered 1400, got 1300" \
+		expect_eq "$(crcv "$t/c3")" "advmss 1400 rcv_mss 1300"
 	t_check "$fam: ... SyncookiesSent 1, SyncookiesRecv 1" \
 		expect_eq "$(counter "$NS_S" "$fam" SyncookiesSent) $(counter "$NS_S" "$fam" SyncookiesRecv)" "1 1"
 	cap_stop

@@ -11,7 +11,9 @@
  *
  * Client: connects, prints "connected port P mss M snd_mss S" (P: its
  * local port), reads until BYTES bytes (-s, default 0) or the end of the
- * stream came, prints "received N" and exits.
+ * stream came, prints "received N advmss A rcv_mss R" (TCP_INFO's
+ * tcpi_advmss, the MSS it offered, and tcpi_rcv_mss, the largest segment
+ * it learnt from what came) and exits.
  *
  * Server (-l): listens on ADDR:PORT, prints "listening", then accepts
  * connection after connection, printing for each "accepted port P mss M
@@ -67,6 +69,8 @@ static int print_mss(int fd)
 static int client(int fd, const struct sockaddr_in *addr, size_t bytes)
 {
 	static char buf[65536];
+	socklen_t len = sizeof(struct tcp_info);
+	struct tcp_info ti;
 	size_t got = 0;
 	ssize_t n;
 
@@ -83,7 +87,12 @@ static int client(int fd, const struct sockaddr_in *addr, size_t bytes)
 			break;
 		got += n;
 	}
-	printf("received %zu\n", got);
+	len = sizeof(ti);
+	memset(&ti, 0, sizeof(ti));
+	if (getsockopt(fd, IPPROTO_TCP, TCP_INFO, &ti, &len))
+		return fail("getsockopt");
+	printf("received %zu advmss %u rcv_mss %u\n", got, ti.tcpi_advmss,
+	       ti.tcpi_rcv_mss);
 	return 0;
 }
 
