@@ -376,6 +376,13 @@ expect_ge() {
 	return 1
 }
 
+# expect_le GOT MAX: a check, with a reason.
+expect_le() {
+	[ "$1" -le "$2" ] 2>/dev/null && return 0
+	echo "expected at most $2, got '$1'"
+	return 1
+}
+
 # start_listener FAM NS OUT ARGS...: edu_listener in NS; waits for it to
 # listen and marks the family dead when it cannot.
 start_listener() {

@@ -76,12 +76,6 @@ mem_avail_kb() { awk '$1 == "MemAvailable:" { print $2 }' /proc/meminfo; }
 field() { awk -v w="$2" '$1 == w { print $2 }' "$1"; }
 field2() { awk -v w="$2" '$1 == w { print $4 }' "$1"; }
 
-expect_le() {
-	[ "$1" -le "$2" ] 2>/dev/null && return 0
-	echo "expected at most $2, got '$1'"
-	return 1
-}
-
 num_le() { is_num "$1" && expect_le "$1" "$2"; }
 
 # The family's memory back down once every socket is gone: the row no
