@@ -50,15 +50,22 @@ static int fail(const char *call)
 	return 1;
 }
 
+/* TCP_INFO of @fd into @ti; 0, or -1 with errno set. */
+static int get_info(int fd, struct tcp_info *ti)
+{
+	socklen_t len = sizeof(*ti);
+
+	memset(ti, 0, sizeof(*ti));
+	return getsockopt(fd, IPPROTO_TCP, TCP_INFO, ti, &len);
+}
+
 /* " mss M snd_mss S" of a connected socket. */
 static int print_mss(int fd)
 {
 	struct tcp_info ti;
-	socklen_t len = sizeof(ti);
 	int mss = edu_getint(fd, IPPROTO_TCP, TCP_MAXSEG);
 
-	memset(&ti, 0, sizeof(ti));
-	if (mss < 0 || getsockopt(fd, IPPROTO_TCP, TCP_INFO, &ti, &len)) {
+	if (mss < 0 || get_info(fd, &ti)) {
 		printf(" error getsockopt\n");
 		return 1;
 	}
@@ -69,7 +76,6 @@ static int print_mss(int fd)
 static int client(int fd, const struct sockaddr_in *addr, size_t bytes)
 {
 	static char buf[65536];
-	socklen_t len = sizeof(struct tcp_info);
 	struct tcp_info ti;
 	size_t got = 0;
 	ssize_t n;
@@ -87,9 +93,7 @@ static int client(int fd, const struct sockaddr_in *addr, size_t bytes)
 			break;
 		got += n;
 	}
-	len = sizeof(ti);
-	memset(&ti, 0, sizeof(ti));
-	if (getsockopt(fd, IPPROTO_TCP, TCP_INFO, &ti, &len))
+	if (get_info(fd, &ti))
 		return fail("getsockopt");
 	printf("received %zu advmss %u rcv_mss %u\n", got, ti.tcpi_advmss,
 	       ti.tcpi_rcv_mss);
