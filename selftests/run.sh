@@ -20,6 +20,7 @@ pass=0
 fail=0
 skip=0
 failed_names=()
+failed_lines=()
 ran=()
 
 wanted() {
@@ -42,7 +43,7 @@ skipped() {
 
 # run_one NAME CMD...: run a TAP program, echo its output, count its results.
 run_one() {
-	local name=$1 out rc p f s t0
+	local name=$1 out rc p f s t0 l
 	shift
 	wanted "$name" || return 0
 	if skipped "$name"; then
@@ -71,7 +72,13 @@ run_one() {
 	pass=$((pass + p))
 	fail=$((fail + f))
 	skip=$((skip + s))
-	[ "$f" -eq 0 ] || failed_names+=("$name")
+	if [ "$f" -ne 0 ]; then
+		failed_names+=("$name")
+		# Its failed checks, nested ones too ("# not ok"), are said
+		# again at the end: a log cut to its tail still names them.
+		l=$(grep -E '^(# )*not ok' "$out" | sed "s/^/# $name: /")
+		[ -z "$l" ] || failed_lines+=("$l")
+	fi
 	echo "# $name: $p passed, $f failed, $s skipped ($((SECONDS - t0)) s)"
 	rm -f "$out"
 }
@@ -133,6 +140,9 @@ for w in "${only[@]}"; do
 		;;
 	esac
 done
-[ "$fail" -eq 0 ] || echo "# failed: ${failed_names[*]}"
+if [ "$fail" -ne 0 ]; then
+	[ ${#failed_lines[@]} -eq 0 ] || printf '%s\n' "${failed_lines[@]}"
+	echo "# failed: ${failed_names[*]}"
+fi
 echo "$pass passed, $fail failed, $skip skipped"
 [ "$fail" -eq 0 ]
