@@ -117,7 +117,7 @@ void edu_ack_data_rcv(struct sock *sk, u32 len)
 
 	es->ack_pending = true;
 	if (len >= es->rcv_mss)
-		es->rcv_mss = min_t(u32, len, es->adv_mss ? : es->mss);
+		es->rcv_mss = min_t(u32, len, es->adv_mss);
 	else if (len)
 		es->ack_pushed = true;
 

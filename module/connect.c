@@ -70,6 +70,14 @@ static int edu_start_connect(struct sock *sk, const struct sockaddr_edu *usin)
 	 * TCP_MAXSEG's value (tcp_v4_connect(), tcp_connect_init()).
 	 */
 	es->mss_clamp = es->user_mss ? : TCP_MSS_DEFAULT;
+	/*
+	 * Our SYN offers a window scale while net.ipv4.tcp_window_scaling
+	 * is on (tcp_connect_init()); it is used only if the SYN-ACK offers
+	 * one too.
+	 */
+	es->wscale_ok = READ_ONCE(net->ipv4.sysctl_tcp_window_scaling);
+	es->rcv_wscale = es->wscale_ok ? edu_rcv_wscale(sk) : 0;
+	es->snd_wscale = 0;
 
 	edu_set_state(sk, TCP_SYN_SENT);
 	/* An explicitly bound port may repeat another socket's 4-tuple. */
@@ -206,8 +214,8 @@ int edu_synsent_rcv(struct sock *sk, struct sk_buff *skb)
 {
 	struct edu_skb_cb *cb = EDU_SKB_CB(skb);
 	struct edu_sock *es = edu_sk(sk);
+	struct edu_syn_opts opts;
 	bool resent;
-	u16 mss;
 
 	if (cb->flags & TCPHDR_ACK) {
 		/* It must acknowledge our SYN and nothing else. */
@@ -225,14 +233,27 @@ int edu_synsent_rcv(struct sock *sk, struct sk_buff *skb)
 		es->irs = cb->seq;
 		es->rcv_nxt = cb->seq + 1;
 		es->snd_una = cb->ack_seq;
+		/* A SYN-ACK's window is never scaled (RFC 7323 2.2). */
 		es->snd_wnd = ntohs(tcp_hdr(skb)->window);
 		es->max_window = es->snd_wnd;
 		es->snd_wl1 = cb->seq;
 		es->snd_wl2 = cb->ack_seq;
 		/* The peer's MSS option, under TCP_MAXSEG (tcp_parse_options()). */
-		mss = edu_parse_mss_option(tcp_hdr(skb), es->user_mss);
-		if (mss)
-			es->mss_clamp = mss;
+		edu_parse_syn_options(sock_net(sk), tcp_hdr(skb), es->user_mss,
+				      &opts);
+		if (opts.mss)
+			es->mss_clamp = opts.mss;
+		/*
+		 * Windows are scaled only if both SYNs said so; else neither
+		 * way (tcp_rcv_synsent_state_process()).
+		 */
+		if (es->wscale_ok && opts.wscale_ok) {
+			es->snd_wscale = opts.wscale;
+		} else {
+			es->wscale_ok = false;
+			es->snd_wscale = 0;
+			es->rcv_wscale = 0;
+		}
 		sk_stop_timer(sk, &es->rtx_timer);
 		/* The handshake is the first RTT sample, unless it was resent. */
 		resent = es->retransmits;

@@ -19,7 +19,9 @@
  * so 4 of 2^24 values pass where 1 did.  The child sends segments of that
  * entry's size: a cookie costs a peer with an MSS of 1400 the 100 bytes
  * above 1300, and one below 536 gets 536 anyway, as from Linux.  The
- * SYN-ACK carries our MSS option like any other.
+ * SYN-ACK carries our MSS option like any other, but no window scale:
+ * Linux keeps that in a timestamp's low bits, and EDUTCP sends no
+ * timestamps.  The connection's windows stay under 64 KiB.
  *
  * An ACK is taken for a cookie only if the listener sent cookies lately
  * (tcp_synq_no_recent_overflow()); otherwise it is a stray ACK and meets
@@ -109,6 +111,7 @@ struct sock *edu_cookie_ack(struct sock *sk, struct sk_buff *skb)
 	const struct iphdr *iph = ip_hdr(skb);
 	const struct tcphdr *th = tcp_hdr(skb);
 	struct net *net = sock_net(sk);
+	struct edu_request req;
 	struct sock *child;
 	int model;
 	u16 mss;
@@ -133,11 +136,18 @@ struct sock *edu_cookie_ack(struct sock *sk, struct sk_buff *skb)
 		edu_trace_acceptq(sk, iph->saddr, th->source, EDU_TQ_DROP);
 		return NULL;
 	}
-	child = edu_make_child(sk, iph->daddr, th->dest, iph->saddr,
-			       th->source, cb->ack_seq - 1, cb->seq - 1, skb,
-			       edu_rcv_window(sk), mss,
-			       edu_adv_mss(net, iph->saddr,
-					   edu_sk(sk)->user_mss));
+	/*
+	 * The request the cookie stands for (cookie_v4_check() rebuilds
+	 * one too): no window scale, as its SYN-ACK offered none.
+	 */
+	req = (struct edu_request) {
+		.laddr = iph->daddr, .raddr = iph->saddr,
+		.lport = th->dest, .rport = th->source,
+		.snt_isn = cb->ack_seq - 1, .rcv_isn = cb->seq - 1,
+		.window = edu_syn_window(sk), .mss = mss,
+		.adv_mss = edu_adv_mss(net, iph->saddr, edu_sk(sk)->user_mss),
+	};
+	child = edu_make_child(sk, &req, skb);
 	if (!child) {
 		edu_listen_drop(sk);
 		return NULL;

@@ -123,6 +123,9 @@ struct edu_request {
 	__be16			lport, rport;	/* local, remote port */
 	u32			rcv_isn;	/* the peer's initial sequence */
 	u32			snt_isn;	/* ours, sent in the SYN-ACK */
+	bool			wscale_ok;	/* the SYN had a window scale */
+	u8			snd_wscale;	/* ...this one */
+	u8			rcv_wscale;	/* ours, in the SYN-ACK */
 	unsigned long		timeout;	/* current SYN-ACK timeout */
 	unsigned long		expires;	/* jiffies of the next timeout */
 	u16			window;		/* offered in our SYN-ACK */
@@ -181,6 +184,14 @@ struct edu_sock {
 	u32			snd_wl1, snd_wl2; /* seq and ack it came with */
 	u32			mss;		/* largest payload we send */
 	u16			mss_clamp;	/* the most the peer takes */
+	/*
+	 * Window scaling (RFC 7323): both SYNs carried the option.  A window
+	 * field is shifted left by snd_wscale as it arrives, and ours right
+	 * by rcv_wscale as it leaves; in SYN_SENT, wscale_ok says our SYN
+	 * offered rcv_wscale.
+	 */
+	bool			wscale_ok;
+	u8			snd_wscale, rcv_wscale;
 	u32			mtu_info;	/* path MTU from ICMP, deferred */
 	bool			fin_queued;	/* our FIN is at write_seq - 1 */
 
@@ -278,10 +289,11 @@ struct edu_skb_cb {
 
 /*
  * Room for the IPv4 and EDUTCP headers in front of a segment, with the
- * MSS option a SYN or SYN-ACK carries.
+ * options a SYN or SYN-ACK carries: the MSS and the window scale.
  */
 #define EDU_HDR_ROOM	(MAX_HEADER + sizeof(struct iphdr) + \
-			 sizeof(struct tcphdr) + TCPOLEN_MSS)
+			 sizeof(struct tcphdr) + TCPOLEN_MSS + \
+			 TCPOLEN_WSCALE_ALIGNED)
 
 /*
  * An orphan's retries while its RTO is short of EDU_RTO_MAX, when the
@@ -390,10 +402,8 @@ u32 edu_queue_max(const struct sock *sk, int model);
 bool edu_no_room_for_new(const struct sock *sk, int model);
 void edu_listen_drop(struct sock *sk);
 void edu_trace_acceptq(struct sock *sk, __be32 raddr, __be16 rport, int event);
-struct sock *edu_make_child(struct sock *sk, __be32 laddr, __be16 lport,
-			    __be32 raddr, __be16 rport, u32 our_isn,
-			    u32 peer_isn, const struct sk_buff *skb,
-			    u16 offered, u16 peer_mss, u16 adv_mss);
+struct sock *edu_make_child(struct sock *sk, const struct edu_request *req,
+			    const struct sk_buff *skb);
 void edu_acceptq_add(struct sock *sk, struct sock *child);
 
 /* cookie.c: syncookies, a SYN answered with nothing kept */
@@ -488,7 +498,9 @@ int edu_xmit_skb(struct sock *sk, struct sk_buff *skb);
 void edu_send_probe(struct sock *sk);
 void edu_send_active_reset(struct sock *sk);
 void edu_send_reset(struct net *net, struct sk_buff *skb);
-u16 edu_rcv_window(const struct sock *sk);
+u32 edu_rcv_window(const struct sock *sk);
+u16 edu_syn_window(const struct sock *sk);
+u8 edu_rcv_wscale(const struct sock *sk);
 
 /* netns.c */
 int edu_netns_init(void);
@@ -514,6 +526,15 @@ void edu_release_cb(struct sock *sk);
 int edu_do_rcv(struct sock *sk, struct sk_buff *skb);
 void edu_reset(struct sock *sk);
 void edu_send_challenge_ack(struct sock *sk);
-u16 edu_parse_mss_option(const struct tcphdr *th, u16 user_mss);
+
+/* The options of a SYN or SYN-ACK that EDUTCP reads (edu_parse_syn_options()). */
+struct edu_syn_opts {
+	u16	mss;		/* 0: no MSS option */
+	bool	wscale_ok;	/* a window-scale option came... */
+	u8	wscale;		/* ...with this shift, at most TCP_MAX_WSCALE */
+};
+
+void edu_parse_syn_options(struct net *net, const struct tcphdr *th,
+			   u16 user_mss, struct edu_syn_opts *opts);
 
 #endif /* _EDU_H */

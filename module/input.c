@@ -290,20 +290,27 @@ static void edu_deliver(struct sock *sk, struct sk_buff *skb)
 }
 
 /*
- * The MSS option of a SYN or SYN-ACK @th, lowered to @user_mss (TCP_MAXSEG)
- * if that is smaller; 0 when there is none (tcp_parse_mss_option(), the
- * MSS part of tcp_parse_options()).  edu_rcv() pulled the whole header,
- * doff * 4 bytes, and the walk never leaves it: an option list that ends
- * with EOL, or has an option whose length is below 2 or runs past the
- * header, ends there; a value of 0, or an MSS option of another length,
- * is ignored.  A later MSS option overrides an earlier one, as in TCP.
+ * The options of a SYN or SYN-ACK @th that EDUTCP takes, as
+ * tcp_parse_options() reads them; EDUTCP ignores every other kind.
+ *
+ * The MSS, lowered to @user_mss (TCP_MAXSEG) if that is smaller; 0 when
+ * there is none, or its value is 0.  The window scale, only while the
+ * namespace's net.ipv4.tcp_window_scaling is on: a shift above 14 is
+ * taken as 14 (RFC 7323 2.3), and logged, as by TCP.
+ *
+ * edu_rcv() pulled the whole header, doff * 4 bytes, and the walk never
+ * leaves it: an option list that ends with EOL, or has an option whose
+ * length is below 2 or runs past the header, ends there; an option of
+ * the wrong length is ignored.  A later option overrides an earlier one
+ * of its kind, as in TCP.
  */
-u16 edu_parse_mss_option(const struct tcphdr *th, u16 user_mss)
+void edu_parse_syn_options(struct net *net, const struct tcphdr *th,
+			   u16 user_mss, struct edu_syn_opts *opts)
 {
 	const u8 *ptr = (const u8 *)(th + 1);
 	int length = th->doff * 4 - (int)sizeof(*th);
-	u16 mss = 0;
 
+	memset(opts, 0, sizeof(*opts));
 	while (length > 0) {
 		int opcode = *ptr++;
 		int opsize;
@@ -325,13 +332,23 @@ u16 edu_parse_mss_option(const struct tcphdr *th, u16 user_mss)
 			if (in_mss) {
 				if (user_mss && user_mss < in_mss)
 					in_mss = user_mss;
-				mss = in_mss;
+				opts->mss = in_mss;
+			}
+		} else if (opcode == TCPOPT_WINDOW &&
+			   opsize == TCPOLEN_WINDOW &&
+			   READ_ONCE(net->ipv4.sysctl_tcp_window_scaling)) {
+			opts->wscale_ok = true;
+			opts->wscale = *ptr;
+			if (opts->wscale > TCP_MAX_WSCALE) {
+				net_info_ratelimited("edutcp: window scale %u > %u received\n",
+						     opts->wscale,
+						     TCP_MAX_WSCALE);
+				opts->wscale = TCP_MAX_WSCALE;
 			}
 		}
 		ptr += opsize - 2;
 		length -= opsize;
 	}
-	return mss;
 }
 
 /* Process one segment for @sk; the caller holds its lock. */

@@ -370,19 +370,17 @@ void edu_req_err(struct sock *sk, __be32 raddr, __be16 rport, __be32 laddr,
 
 /*
  * The socket a completed handshake becomes.  It inherits what a TCP child
- * inherits from its listener (options, owner, buffer sizes, port), and
- * learns from @skb, the final ACK, the peer's window; @offered is the
- * window our SYN-ACK advertised, @peer_mss the most the peer takes, from
- * its SYN (tcp_openreq_init()'s req->mss, the child's mss_clamp in
- * tcp_create_openreq_child()), and @adv_mss the MSS our SYN-ACK offered.
- * Everything is in place before the child is hashed: from then on a
- * segment on another CPU can find it and take its lock, and nothing may
- * be written to it without that lock.
+ * inherits from its listener (options, owner, buffer sizes, port), takes
+ * from @req what the handshake settled (tcp_create_openreq_child()): the
+ * addresses and ISNs, the window our SYN-ACK offered, the MSS the peer
+ * takes (tcp_openreq_init()'s req->mss, the child's mss_clamp), the MSS
+ * our SYN-ACK offered and the window scales; and learns from @skb, the
+ * final ACK, the peer's window.  Everything is in place before the child
+ * is hashed: from then on a segment on another CPU can find it and take
+ * its lock, and nothing may be written to it without that lock.
  */
-struct sock *edu_make_child(struct sock *sk, __be32 laddr, __be16 lport,
-			    __be32 raddr, __be16 rport, u32 our_isn,
-			    u32 peer_isn, const struct sk_buff *skb,
-			    u16 offered, u16 peer_mss, u16 adv_mss)
+struct sock *edu_make_child(struct sock *sk, const struct edu_request *req,
+			    const struct sk_buff *skb)
 {
 	const struct edu_skb_cb *cb = EDU_SKB_CB(skb);
 	struct sock *child;
@@ -417,21 +415,25 @@ struct sock *edu_make_child(struct sock *sk, __be32 laddr, __be16 lport,
 	ces->keepcnt = edu_sk(sk)->keepcnt;
 	ces->user_timeout = edu_sk(sk)->user_timeout;
 
-	child->sk_rcv_saddr = laddr;
-	child->sk_daddr = raddr;
-	child->sk_dport = rport;
-	ces->iss = our_isn;
-	ces->snd_una = our_isn + 1;
-	ces->snd_nxt = our_isn + 1;
-	ces->irs = peer_isn;
-	ces->rcv_nxt = peer_isn + 1;
-	ces->snd_wnd = ntohs(tcp_hdr(skb)->window);
+	child->sk_rcv_saddr = req->laddr;
+	child->sk_daddr = req->raddr;
+	child->sk_dport = req->rport;
+	ces->iss = req->snt_isn;
+	ces->snd_una = req->snt_isn + 1;
+	ces->snd_nxt = req->snt_isn + 1;
+	ces->irs = req->rcv_isn;
+	ces->rcv_nxt = req->rcv_isn + 1;
+	ces->wscale_ok = req->wscale_ok;
+	ces->snd_wscale = req->wscale_ok ? req->snd_wscale : 0;
+	ces->rcv_wscale = req->wscale_ok ? req->rcv_wscale : 0;
+	/* The final ACK is no SYN: its window is scaled. */
+	ces->snd_wnd = ntohs(tcp_hdr(skb)->window) << ces->snd_wscale;
 	ces->snd_wl1 = cb->seq;
 	ces->snd_wl2 = cb->ack_seq;
-	ces->mss_clamp = peer_mss;
-	ces->adv_mss = adv_mss;
-	edu_stream_init(child, edu_route_mss(sock_net(sk), raddr));
-	ces->rcv_wnd = offered;
+	ces->mss_clamp = req->mss;
+	ces->adv_mss = req->adv_mss;
+	edu_stream_init(child, edu_route_mss(sock_net(sk), req->raddr));
+	ces->rcv_wnd = req->window;
 
 	edu_inherit_port(sk, child);
 	edu_set_state(child, TCP_ESTABLISHED);
@@ -481,6 +483,7 @@ static void edu_conn_request(struct sock *sk, struct sk_buff *skb)
 	int syncookies = READ_ONCE(en->sysctl_syncookies);
 	int model = edu_backlog_model(sk);
 	bool want_cookie = false;
+	struct edu_syn_opts opts;
 	struct edu_request *req;
 
 	/* Never answer a SYN sent to broadcast or multicast (tcp_v4_conn_request()). */
@@ -526,17 +529,28 @@ static void edu_conn_request(struct sock *sk, struct sk_buff *skb)
 	req->lport = th->dest;
 	req->rport = th->source;
 	req->rcv_isn = cb->seq;
-	req->window = edu_rcv_window(sk);
+	req->window = edu_syn_window(sk);
 	/*
 	 * The peer's MSS option, lowered by our TCP_MAXSEG; 536 if it sent
 	 * none (RFC 9293 3.7.1), whatever TCP_MAXSEG says, as
 	 * tcp_conn_request() starts from TCP_MSS_DEFAULT.  Our own MSS
 	 * goes in the SYN-ACK, for a cookie's too.
 	 */
-	req->mss = edu_parse_mss_option(th, edu_sk(sk)->user_mss) ? :
-		   TCP_MSS_DEFAULT;
+	edu_parse_syn_options(sock_net(sk), th, edu_sk(sk)->user_mss, &opts);
+	req->mss = opts.mss ? : TCP_MSS_DEFAULT;
 	req->adv_mss = edu_adv_mss(sock_net(sk), req->raddr,
 				   edu_sk(sk)->user_mss);
+	/*
+	 * A cookie has no room for a window scale (TCP's keeps one only in
+	 * a timestamp, and EDUTCP sends none): its SYN-ACK offers none, as
+	 * tcp_conn_request() clears the options of a cookie's SYN without
+	 * timestamps.  Else we scale if the peer does.
+	 */
+	if (!want_cookie && opts.wscale_ok) {
+		req->wscale_ok = true;
+		req->snd_wscale = opts.wscale;
+		req->rcv_wscale = edu_rcv_wscale(sk);
+	}
 
 	if (want_cookie) {
 		req->snt_isn = edu_cookie_make(req);
@@ -650,9 +664,7 @@ static struct sock *edu_check_req(struct sock *sk, struct edu_request *req,
 		return NULL;
 	}
 
-	child = edu_make_child(sk, req->laddr, req->lport, req->raddr,
-			       req->rport, req->snt_isn, req->rcv_isn, skb,
-			       req->window, req->mss, req->adv_mss);
+	child = edu_make_child(sk, req, skb);
 	if (!child) {
 		edu_listen_drop(sk);
 		return NULL;

@@ -1,8 +1,9 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * output.c - EDUTCP segments out: a TCP header (RFC 9293) in an IPv4
- * packet of protocol edu_ipproto.  A SYN and a SYN-ACK carry one option,
- * the MSS (edu_fill_syn_header()); every other segment has none.
+ * packet of protocol edu_ipproto.  A SYN and a SYN-ACK carry the MSS
+ * option and, while net.ipv4.tcp_window_scaling is on, the window scale
+ * (edu_fill_syn_header()); every other segment has none.
  *
  * Every segment goes through edu_xmit(), which routes it (a connection's
  * route is kept, edu_sk_route()), leaves its
@@ -20,10 +21,13 @@
 #include "trace.h"
 
 /*
- * The window we advertise: half the free receive buffer, since the buffer
- * is charged with the memory segments take (sk_buff and pages), not only
- * their payload; Linux's tcp_adv_win_scale=1 makes the same bet.  Without
- * the window-scale option it cannot exceed 16 bits.
+ * The window we advertise, in bytes: half the free receive buffer, since
+ * the buffer is charged with the memory segments take (sk_buff and
+ * pages), not only their payload; Linux's tcp_adv_win_scale=1 makes the
+ * same bet.  At most what 16 bits say once shifted by the window scale,
+ * and a multiple of 1 << rcv_wscale, rounded up as __tcp_select_window()
+ * rounds it: rounded down, a window smaller than one unit would go out
+ * as 0, and the edge below could move back.
  *
  * While the buffer has room, never less than what is left of the window
  * offered last (tcp_select_window(): the right edge does not move back,
@@ -39,16 +43,49 @@
  * CLOSE_WAIT, CLOSING or TIME_WAIT, carries a window as any other, and a
  * smaller one would move the edge back while data waits unread.
  */
-u16 edu_rcv_window(const struct sock *sk)
+u32 edu_rcv_window(const struct sock *sk)
 {
 	int space = READ_ONCE(sk->sk_rcvbuf) - atomic_read(&sk->sk_rmem_alloc);
 	const struct edu_sock *es = edu_sk(sk);
+	u32 unit = 1U << es->rcv_wscale;
 	s32 left = 0;
 
 	/* rcv_wup and rcv_wnd hold once the handshake is over. */
 	if (space > 0 && ((1 << sk->sk_state) & EDU_SYNCED_STATES))
 		left = es->rcv_wup + es->rcv_wnd - es->rcv_nxt;
-	return clamp(max_t(s32, space / 2, left), 0, 65535);
+	left = max_t(s32, max_t(s32, space / 2, left), 0);
+	return min_t(u32, ALIGN((u32)left, unit), U16_MAX << es->rcv_wscale);
+}
+
+/*
+ * The window of a SYN or SYN-ACK, which is never scaled (RFC 7323 2.2):
+ * at most 64 KiB - 1, as tcp_select_initial_window() offers.
+ */
+u16 edu_syn_window(const struct sock *sk)
+{
+	return min_t(u32, edu_rcv_window(sk), U16_MAX);
+}
+
+/*
+ * The shift our SYN or SYN-ACK offers (tcp_select_initial_window()): as
+ * large as the largest window this socket could ever offer needs, half a
+ * receive buffer as large as net.ipv4.tcp_rmem[2] or SO_RCVBUF's limit
+ * (net.core.rmem_max) allows, so that a buffer set larger after the
+ * handshake still fits in 16 bits.  But a buffer SO_RCVBUF set before
+ * the handshake is the most the window will be, and the shift is only
+ * what that needs (the window clamp of tcp_connect_init() and
+ * tcp_openreq_init_rwin()).  TCP's choice, and so the same value.
+ */
+u8 edu_rcv_wscale(const struct sock *sk)
+{
+	u32 full = READ_ONCE(sk->sk_rcvbuf) / 2, space = full;
+
+	space = max_t(u32, space,
+		      READ_ONCE(sock_net(sk)->ipv4.sysctl_tcp_rmem[2]));
+	space = max_t(u32, space, READ_ONCE(sysctl_rmem_max));
+	if (sk->sk_userlocks & SOCK_RCVBUF_LOCK)
+		space = min(space, full);
+	return clamp_t(int, ilog2(space) - 15, 0, TCP_MAX_WSCALE);
 }
 
 static struct sk_buff *edu_alloc_segment(gfp_t gfp)
@@ -79,21 +116,30 @@ static void edu_fill_header(struct sk_buff *skb, __be16 sport, __be16 dport,
 }
 
 /*
- * The header of a SYN or SYN-ACK: the MSS option, @mss the most we take
- * in a segment, after the 20 bytes of edu_fill_header(), as
- * tcp_syn_options() and tcp_synack_options() choose it and
- * tcp_options_write() writes it (kind 2, length 4).  EDUTCP sends no
- * other option: no window scale, no SACK, no timestamps.
+ * The header of a SYN or SYN-ACK, after the 20 bytes of edu_fill_header():
+ * the MSS option, @mss the most we take in a segment, then, unless
+ * @wscale is negative, a NOP and the window-scale option with @wscale,
+ * the shift our later windows will carry.  As tcp_syn_options() and
+ * tcp_synack_options() choose them and tcp_options_write() writes them
+ * (kind 2, length 4; NOP, kind 3, length 3).  EDUTCP sends no other
+ * option: no SACK, no timestamps.
  */
 static void edu_fill_syn_header(struct sk_buff *skb, __be16 sport,
 				__be16 dport, u32 seq, u32 ack, u8 flags,
-				u16 window, u16 mss)
+				u16 window, u16 mss, int wscale)
 {
-	__be32 *opt = skb_push(skb, TCPOLEN_MSS);
+	unsigned int optlen = TCPOLEN_MSS;
+	__be32 *opt;
 
-	*opt = htonl((TCPOPT_MSS << 24) | (TCPOLEN_MSS << 16) | mss);
+	if (wscale >= 0)
+		optlen += TCPOLEN_WSCALE_ALIGNED;
+	opt = skb_push(skb, optlen);
+	*opt++ = htonl((TCPOPT_MSS << 24) | (TCPOLEN_MSS << 16) | mss);
+	if (wscale >= 0)
+		*opt = htonl((TCPOPT_NOP << 24) | (TCPOPT_WINDOW << 16) |
+			     (TCPOLEN_WINDOW << 8) | wscale);
 	edu_fill_header(skb, sport, dport, seq, ack, flags, window);
-	tcp_hdr(skb)->doff = (sizeof(struct tcphdr) + TCPOLEN_MSS) / 4;
+	tcp_hdr(skb)->doff = (sizeof(struct tcphdr) + optlen) / 4;
 }
 
 /*
@@ -218,21 +264,26 @@ static int edu_xmit(struct net *net, struct sock *sk, struct sk_buff *skb,
 	return net_xmit_eval(err);
 }
 
-/* Every segment of a connection carries our receive state: note it. */
-static void edu_note_ack_sent(struct sock *sk, u16 window)
+/*
+ * Every segment of a connection carries our receive state: note it, and
+ * return @window (bytes) as its header says it, scaled (tcp_select_window()).
+ */
+static u16 edu_note_ack_sent(struct sock *sk, u32 window)
 {
 	struct edu_sock *es = edu_sk(sk);
 
 	es->rcv_wup = es->rcv_nxt;
 	es->rcv_wnd = window;
 	edu_ack_sent(sk);
+	return window >> es->rcv_wscale;
 }
 
 static int edu_send_flags(struct sock *sk, u32 seq, u8 flags, bool resent)
 {
 	struct edu_sock *es = edu_sk(sk);
 	struct sk_buff *skb = edu_alloc_segment(GFP_ATOMIC);
-	u16 window = edu_rcv_window(sk);
+	u32 window = edu_rcv_window(sk);
+	u16 field = 0;
 
 	if (!skb)
 		return -ENOBUFS;
@@ -240,14 +291,17 @@ static int edu_send_flags(struct sock *sk, u32 seq, u8 flags, bool resent)
 		es->adv_mss = edu_adv_mss(sock_net(sk), sk->sk_daddr,
 					  es->user_mss);
 		edu_fill_syn_header(skb, htons(sk->sk_num), sk->sk_dport, seq,
-				    0, flags, window, es->adv_mss);
+				    0, flags, edu_syn_window(sk), es->adv_mss,
+				    es->wscale_ok ? es->rcv_wscale : -1);
 	} else {
+		if (flags & TCPHDR_ACK)
+			field = edu_note_ack_sent(sk, window);
+		else
+			field = window >> es->rcv_wscale;
 		edu_fill_header(skb, htons(sk->sk_num), sk->sk_dport, seq,
 				(flags & TCPHDR_ACK) ? es->rcv_nxt : 0, flags,
-				window);
+				field);
 	}
-	if (flags & TCPHDR_ACK)
-		edu_note_ack_sent(sk, window);
 	return edu_xmit(sock_net(sk), sk, skb, sk->sk_rcv_saddr, sk->sk_daddr,
 			sk->sk_bound_dev_if, resent);
 }
@@ -261,17 +315,17 @@ int edu_xmit_skb(struct sock *sk, struct sk_buff *skb)
 {
 	const struct edu_skb_cb *cb = EDU_SKB_CB(skb);
 	struct edu_sock *es = edu_sk(sk);
-	u16 window = edu_rcv_window(sk);
 	struct sk_buff *nskb;
+	u16 field;
 
 	nskb = pskb_copy(skb, GFP_ATOMIC);
 	if (!nskb)
 		return -ENOBUFS;
+	field = edu_note_ack_sent(sk, edu_rcv_window(sk));
 	/* Data is pushed to the reader at once (PSH); a FIN carries none. */
 	edu_fill_header(nskb, htons(sk->sk_num), sk->sk_dport, cb->seq,
 			es->rcv_nxt, cb->flags | TCPHDR_ACK |
-			(cb->flags & TCPHDR_FIN ? 0 : TCPHDR_PSH), window);
-	edu_note_ack_sent(sk, window);
+			(cb->flags & TCPHDR_FIN ? 0 : TCPHDR_PSH), field);
 	return edu_xmit(sock_net(sk), sk, nskb, sk->sk_rcv_saddr,
 			sk->sk_daddr, sk->sk_bound_dev_if,
 			before(cb->seq, es->snd_nxt));
@@ -314,7 +368,8 @@ int edu_send_synack(struct net *net, const struct edu_request *req)
 		return -ENOBUFS;
 	edu_fill_syn_header(skb, req->lport, req->rport, req->snt_isn,
 			    req->rcv_isn + 1, TCPHDR_SYN | TCPHDR_ACK,
-			    req->window, req->adv_mss);
+			    req->window, req->adv_mss,
+			    req->wscale_ok ? req->rcv_wscale : -1);
 	/* Linux counts every SYN-ACK in OutSegs (tcp_make_synack()). */
 	return edu_xmit(net, NULL, skb, req->laddr, req->raddr, 0, false);
 }

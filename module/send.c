@@ -514,6 +514,9 @@ int edu_ack_rcv(struct sock *sk, struct sk_buff *skb)
 	u32 ack = cb->ack_seq;
 	bool dup;
 
+	/* Every window but a SYN's is scaled (tcp_ack_update_window()). */
+	if (!(cb->flags & TCPHDR_SYN))
+		wnd <<= es->snd_wscale;
 	if (before(ack, es->snd_una)) {
 		/*
 		 * RFC 5961 5.2: an ACK older than the largest window the

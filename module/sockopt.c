@@ -273,8 +273,9 @@ static void edu_get_info(struct sock *sk, struct edu_info *info)
 /*
  * TCP_INFO as tcp_get_info() fills it, from what EDUTCP keeps: for a
  * listener, tcpi_unacked is the accept queue and tcpi_sacked the backlog
- * (what `ss -lnt` prints as Recv-Q and Send-Q).  No options are
- * negotiated, there is no congestion window, and no SACK.
+ * (what `ss -lnt` prints as Recv-Q and Send-Q).  Of the options only the
+ * window scale is ever negotiated; there is no congestion window, and no
+ * SACK.
  */
 static void edu_get_tcp_info(struct sock *sk, struct tcp_info *info)
 {
@@ -291,6 +292,11 @@ static void edu_get_tcp_info(struct sock *sk, struct tcp_info *info)
 	}
 	info->tcpi_retransmits = es->retransmits;
 	info->tcpi_probes = es->probes;
+	if (es->wscale_ok && sk->sk_state != TCP_SYN_SENT) {
+		info->tcpi_options |= TCPI_OPT_WSCALE;
+		info->tcpi_snd_wscale = es->snd_wscale;
+		info->tcpi_rcv_wscale = es->rcv_wscale;
+	}
 	info->tcpi_rto = jiffies_to_usecs(es->rto);
 	info->tcpi_snd_mss = es->mss;
 	info->tcpi_rcv_mss = es->rcv_mss;

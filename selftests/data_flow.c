@@ -13,7 +13,9 @@
  *    (or the count sent, if some was);
  *  - 1 MiB of pseudo-random bytes crosses one connection intact (same
  *    length, same checksum), in writes and reads of awkward sizes;
- *  - 16 connections carry 16 distinct streams at once, none mixed up.
+ *  - 16 connections carry 16 distinct streams at once, none mixed up;
+ *  - a reader that set SO_RCVBUF keeps the buffer it asked for, and the
+ *    window within half of it, scaled (RFC 7323), through 4 MiB.
  *
  * Every blocking call is bounded by SO_RCVTIMEO/SO_SNDTIMEO or a poll
  * timeout.  "Nothing more is accepted" is judged by POLLOUT staying away
@@ -29,6 +31,7 @@
 #include <unistd.h>
 #include <sys/socket.h>
 #include <sys/syscall.h>
+#include <linux/tcp.h>	/* struct tcp_info with tcpi_snd_wnd */
 #include "edu_selftest.h"
 #include "kselftest_harness.h"
 
@@ -418,6 +421,41 @@ TEST_F(flow, transfer_1mib)
 	EXPECT_EQ(len, total);
 	EXPECT_EQ(want, got);
 	free(out);
+}
+
+/*
+ * SO_RCVBUF set by the reader, then 4 MiB to it while it keeps up: the
+ * buffer stays what it asked for (TCP grows only a buffer no one set,
+ * tcp_rcv_space_adjust(); EDUTCP none), and the sender's view of the
+ * window within half of it, rounded up to the unit of the window scale.
+ */
+TEST_F(flow, rcvbuf_locked)
+{
+	const size_t len = 4u << 20;
+	struct bulk b = { .fd = self->c, .len = len };
+	static unsigned char rbuf[65536];
+	struct tcp_info snd, rcv;
+	size_t total = 0;
+	unsigned int unit;
+	pthread_t th;
+	ssize_t n;
+
+	ASSERT_EQ(0, edu_setint(self->s, SOL_SOCKET, SO_RCVBUF, 50000));
+	b.buf = calloc(1, len);
+	ASSERT_NE(NULL, b.buf);
+	ASSERT_EQ(0, pthread_create(&th, NULL, bulk_fn, &b));
+	while ((n = recv(self->s, rbuf, sizeof(rbuf), 0)) > 0)
+		total += n;
+	pthread_join(th, NULL);
+	free((void *)b.buf);
+	EXPECT_EQ(len, total);
+	EXPECT_EQ(100000, edu_getint(self->s, SOL_SOCKET, SO_RCVBUF));
+	ASSERT_EQ(0, edu_tcp_info(self->c, &snd, sizeof(snd)));
+	ASSERT_EQ(0, edu_tcp_info(self->s, &rcv, sizeof(rcv)));
+	unit = 1U << rcv.tcpi_rcv_wscale;
+	TH_LOG("the sender's window %u, the receiver's scale %u",
+	       snd.tcpi_snd_wnd, rcv.tcpi_rcv_wscale);
+	EXPECT_GE((50000 + unit - 1) / unit * unit, snd.tcpi_snd_wnd);
 }
 
 /* 16 connections, each with its own stream, all sending at once. */

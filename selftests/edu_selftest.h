@@ -281,6 +281,21 @@ static inline int edu_local_port(int fd)
 	return err ? err : ntohs(a.sin_port);
 }
 
+#ifdef TCP_INFO
+/*
+ * TCP_INFO of fd into the @len bytes at @ti, zeroed first; 0, or -1 with
+ * errno set.  For a file that included a tcp.h before this one, and a
+ * void pointer, because its struct tcp_info is glibc's (<netinet/tcp.h>)
+ * or the kernel's (<linux/tcp.h>, with the newer fields): the two headers
+ * cannot be included together.
+ */
+static inline int edu_tcp_info(int fd, void *ti, socklen_t len)
+{
+	memset(ti, 0, len);
+	return getsockopt(fd, IPPROTO_TCP, TCP_INFO, ti, &len);
+}
+#endif
+
 /* A listener on ip:port with the given backlog, or -errno. */
 static inline int edu_listener(const struct edu_family *f, int flags,
 			       const char *ip, unsigned short port,

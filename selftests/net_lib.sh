@@ -464,6 +464,31 @@ seg_filter() {
 	echo "ip proto $(fam_proto "$1")${2:+ and ($2)}"
 }
 
+# syn_wscale FILE FILTER: the shift of the window-scale option of the first
+# packet in the capture FILE that FILTER matches (a SYN or SYN-ACK), or ""
+# if it has none.  tcpdump decodes the options of protocol 6 only, so
+# they are read from the packet's bytes here, for EDUTCP as for TCP.
+syn_wscale() {
+	tcpdump -r "$1" -nn -x -c 1 "$2" 2>/dev/null |
+		awk '$1 ~ /^0x/ { for (i = 2; i <= NF; i++) h = h $i }
+		function b(o) { return index("0123456789abcdef", substr(h, 2 * o + 1, 1)) * 16 - 16 + \
+				       index("0123456789abcdef", substr(h, 2 * o + 2, 1)) - 1 }
+		END {
+			ihl = (b(0) % 16) * 4
+			end = ihl + int(b(ihl + 12) / 16) * 4
+			for (o = ihl + 20; o < end; ) {
+				k = b(o)
+				if (k == 0)
+					break
+				if (k == 1) { o++; continue }
+				if (k == 3 && b(o + 1) == 3) { print b(o + 2); exit }
+				if (b(o + 1) < 2)
+					break
+				o += b(o + 1)
+			}
+		}'
+}
+
 F_SYN='(ip[33] & 0x12) = 0x02'
 F_SYNACK='(ip[33] & 0x12) = 0x12'
 F_RST='(ip[33] & 0x04) != 0'

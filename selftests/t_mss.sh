@@ -36,9 +36,9 @@ cd "$(dirname "$0")/.." || exit 1
 set -u
 . selftests/lib.sh
 . selftests/net_lib.sh
+. selftests/mss_lib.sh
 
 PORT=7701
-MSSP=$HELPERS/edu_mss
 RAW=selftests/helpers/raw_mss.py
 RAW_SRC=10.99.128.31
 BYTES=2000
@@ -59,47 +59,7 @@ RAW_CASES="
 41012:$(printf '01%.0s' $(seq 36))020403e8:1000
 "
 
-# client FAM OUT ARGS...: an edu_mss client in the client namespace.
-client() {
-	local fam=$1 out=$2
-	shift 2
-	# shellcheck disable=SC2046
-	nsx "$NS_C" timeout $((30 * T_SLOW)) "$MSSP" $(fam_opt "$fam") "$@" \
-		-s "$BYTES" "$SRV" "$PORT" > "$out" 2>&1
-	cat "$out"
-	has_line "$out" "^received $BYTES "
-}
-
-# cport OUT: the client's port, from its "connected port P ..." line.
-cport() { sed -n 's/^connected port \([0-9]*\) .*/\1/p' "$1"; }
-
-# cmss OUT: "mss M snd_mss S" of the client's line.
-cmss() { sed -n 's/^connected port [0-9]* //p' "$1"; }
-
-# crcv OUT: "advmss A rcv_mss R" of the client's last line.
-crcv() { sed -n 's/^received [0-9]* //p' "$1"; }
-
-# smss SRVOUT PORT: "mss M snd_mss S" of the server's connection from
-# PORT, once the server printed it.
-smss() {
-	wait_line "$1" "^accepted port $2 " $((10 * T_SLOW))
-	sed -n "s/^accepted port $2 //p" "$1"
-}
-
 # fields lines "sport,dport,syn,ack,hdr_len,len,mss" of the capture.
-# syn_mss FIELDS SPORT DPORT: the MSS option of the SYN or SYN-ACK from
-# SPORT to DPORT (the first one; "" if it has none).
-syn_mss() {
-	awk -F, -v s="$2" -v d="$3" \
-		'$1 == s && $2 == d && $3 == 1 { print $7; exit }' "$1"
-}
-
-# max_len FIELDS SPORT DPORT: the largest payload from SPORT to DPORT.
-max_len() {
-	awk -F, -v s="$2" -v d="$3" \
-		'$1 == s && $2 == d && $6 > m { m = $6 } END { print m + 0 }' "$1"
-}
-
 # plain_headers FIELDS: every segment that is not a SYN (more than 50 of
 # them) has a header of 20 bytes.
 plain_headers() {
@@ -128,23 +88,23 @@ mss_body() {
 	t_check "$fam: a server that sends each connection $BYTES bytes" \
 		has_line "$t/srv" '^listening'
 
-	t_check "$fam: 1. a client as it is: connected" client "$fam" "$t/c1"
+	t_check "$fam: 1. a client as it is: connected" mss_client "$fam" "$t/c1" "$BYTES"
 	p1=$(cport "$t/c1")
 	t_check "$fam: ... the client's MSS is 1460" \
-		expect_eq "$(cmss "$t/c1")" "mss 1460 snd_mss 1460"
+		expect_eq "$(rest "$t/c1" "connected port [0-9]*")" "mss 1460 snd_mss 1460"
 	t_check "$fam: ... the server's too" \
-		expect_eq "$(smss "$t/srv" "$p1")" "mss 1460 snd_mss 1460"
+		expect_eq "$(srv_rest "$t/srv" "accepted port $p1")" "mss 1460 snd_mss 1460"
 	t_check "$fam: ... TCP_INFO: the client offered 1460, got 1460" \
-		expect_eq "$(crcv "$t/c1")" "advmss 1460 rcv_mss 1460"
+		expect_eq "$(rest "$t/c1" "received [0-9]*")" "advmss 1460 rcv_mss 1460"
 	t_check "$fam: 2. a client with TCP_MAXSEG 1000: connected" \
-		client "$fam" "$t/c2" -m 1000
+		mss_client "$fam" "$t/c2" "$BYTES" -m 1000
 	p2=$(cport "$t/c2")
 	t_check "$fam: ... the client's MSS is 1000" \
-		expect_eq "$(cmss "$t/c2")" "mss 1000 snd_mss 1000"
+		expect_eq "$(rest "$t/c2" "connected port [0-9]*")" "mss 1000 snd_mss 1000"
 	t_check "$fam: ... the server's too: it obeys the client's option" \
-		expect_eq "$(smss "$t/srv" "$p2")" "mss 1000 snd_mss 1000"
+		expect_eq "$(srv_rest "$t/srv" "accepted port $p2")" "mss 1000 snd_mss 1000"
 	t_check "$fam: ... TCP_INFO: the client offered 1000, got 1000" \
-		expect_eq "$(crcv "$t/c2")" "advmss 1000 rcv_mss 1000"
+		expect_eq "$(rest "$t/c2" "received [0-9]*")" "advmss 1000 rcv_mss 1000"
 
 	# 3: hand-made SYNs, every case at once.
 	for c in $RAW_CASES; do
@@ -161,7 +121,7 @@ mss_body() {
 		want=${c##*:}
 		line=$(sed -n "s/^port $sport //p" "$t/raw")
 		t_check "$fam: 3. SYN with options '$opts': MSS $want" \
-			expect_eq "$(smss "$t/srv" "$sport")" "mss $want snd_mss $want"
+			expect_eq "$(srv_rest "$t/srv" "accepted port $sport")" "mss $want snd_mss $want"
 		t_check "$fam: ... SYN-ACK with MSS 1460, segments of $want" \
 			expect_eq "$line" "synack_mss 1460 maxlen $want bytes $BYTES"
 	done
@@ -169,14 +129,14 @@ mss_body() {
 	# 4: a cookie for every SYN.
 	t_check "$fam: 4. syncookies=2" fam_sysctl "$NS_S" "$fam" syncookies 2
 	t_check "$fam: ... a client with TCP_MAXSEG 1400: connected" \
-		client "$fam" "$t/c3" -m 1400
+		mss_client "$fam" "$t/c3" "$BYTES" -m 1400
 	p3=$(cport "$t/c3")
 	t_check "$fam: ... the client's MSS is 1400" \
-		expect_eq "$(cmss "$t/c3")" "mss 1400 snd_mss 1400"
+		expect_eq "$(rest "$t/c3" "connected port [0-9]*")" "mss 1400 snd_mss 1400"
 	t_check "$fam: ... the server's is the cookie table's 1300" \
-		expect_eq "$(smss "$t/srv" "$p3")" "mss 1300 snd_mss 1300"
+		expect_eq "$(srv_rest "$t/srv" "accepted port $p3")" "mss 1300 snd_mss 1300"
 	t_check "$fam: ... TCP_INFO: the client offered 1400, got 1300" \
-		expect_eq "$(crcv "$t/c3")" "advmss 1400 rcv_mss 1300"
+		expect_eq "$(rest "$t/c3" "received [0-9]*")" "advmss 1400 rcv_mss 1300"
 	t_check "$fam: ... SyncookiesSent 1, SyncookiesRecv 1" \
 		expect_eq "$(counter "$NS_S" "$fam" SyncookiesSent) $(counter "$NS_S" "$fam" SyncookiesRecv)" "1 1"
 	cap_stop
@@ -185,17 +145,17 @@ mss_body() {
 		-e tcp.dstport -e tcp.flags.syn -e tcp.flags.ack \
 		-e tcp.hdr_len -e tcp.len -e tcp.options.mss_val > "$f"
 	t_check "$fam: tshark: 1. SYN and SYN-ACK advertise 1460 and 1460" \
-		expect_eq "$(syn_mss "$f" "$p1" "$PORT") $(syn_mss "$f" "$PORT" "$p1")" "1460 1460"
+		expect_eq "$(syn_field "$f" "$p1" "$PORT" 7) $(syn_field "$f" "$PORT" "$p1" 7)" "1460 1460"
 	t_check "$fam: tshark: ... the server's largest segment: 1460" \
-		expect_eq "$(max_len "$f" "$PORT" "$p1")" 1460
+		expect_eq "$(max_field "$f" "$PORT" "$p1" 6)" 1460
 	t_check "$fam: tshark: 2. SYN and SYN-ACK advertise 1000 and 1460" \
-		expect_eq "$(syn_mss "$f" "$p2" "$PORT") $(syn_mss "$f" "$PORT" "$p2")" "1000 1460"
+		expect_eq "$(syn_field "$f" "$p2" "$PORT" 7) $(syn_field "$f" "$PORT" "$p2" 7)" "1000 1460"
 	t_check "$fam: tshark: ... the server's largest segment: 1000" \
-		expect_eq "$(max_len "$f" "$PORT" "$p2")" 1000
+		expect_eq "$(max_field "$f" "$PORT" "$p2" 6)" 1000
 	t_check "$fam: tshark: 4. SYN and cookie SYN-ACK advertise 1400 and 1460" \
-		expect_eq "$(syn_mss "$f" "$p3" "$PORT") $(syn_mss "$f" "$PORT" "$p3")" "1400 1460"
+		expect_eq "$(syn_field "$f" "$p3" "$PORT" 7) $(syn_field "$f" "$PORT" "$p3" 7)" "1400 1460"
 	t_check "$fam: tshark: ... the server's largest segment: 1300" \
-		expect_eq "$(max_len "$f" "$PORT" "$p3")" 1300
+		expect_eq "$(max_field "$f" "$PORT" "$p3" 6)" 1300
 	t_check "$fam: tshark: every segment but a SYN has a 20-byte header" \
 		plain_headers "$f"
 	topo_down
