@@ -77,7 +77,7 @@ chart() {
 			print "<text x=\"60\" y=\"278\">0 s</text>"
 			if (wake < tmax) {
 				printf "<line x1=\"%.1f\" y1=\"50\" x2=\"%.1f\" y2=\"260\" stroke=\"gray\" stroke-dasharray=\"4,3\"/>\n", x(wake), x(wake)
-				printf "<text x=\"%.1f\" y=\"46\" text-anchor=\"middle\" fill=\"gray\">%d s: the reader wakes</text>\n", x(wake), wake
+				printf "<text x=\"%.1f\" y=\"46\" text-anchor=\"end\" fill=\"gray\">%d s: the reader wakes</text>\n", x(wake) + 4, wake
 			}
 			line(rx, "#1f77b4"); line(tx, "#d62728")
 			print "<text x=\"80\" y=\"300\" fill=\"#1f77b4\">receiver rx_queue (received, not read)</text>"
@@ -123,14 +123,23 @@ for fam in tcp edu; do
 	awk -F, '{ printf "%8s %10s %10s\n", $1, $2, $3 }' "$LAB_OUT/$fam.csv"
 	rx_max=$(awk -F, 'NR > 1 && $2 > m { m = $2 } END { print m + 0 }' "$LAB_OUT/$fam.csv")
 	tx_max=$(awk -F, 'NR > 1 && $3 > m { m = $3 } END { print m + 0 }' "$LAB_OUT/$fam.csv")
+	# The window scale the receiver's SYN-ACK offered: TCP and EDUTCP
+	# both end their options with it (NOP, kind 3, length 3, shift), so it
+	# is the last byte of the header, after 20 bytes of IP.
+	ws=$(tcpdump -r "$LAB_OUT/$fam.pcap" -n -x -c 1 "ip[20:2] = $port and (ip[33] & 0x12) = 0x12" 2> /dev/null |
+		awk '$1 ~ /^0x/ { for (i = 2; i <= NF; i++) h = h $i }
+		     END { end = 20 + int(index("0123456789abcdef", substr(h, 65, 1)) - 1) * 4
+			   o = substr(h, 2 * end - 7, 8)
+			   print (substr(o, 1, 6) == "010303") ? index("0123456789abcdef", substr(o, 7, 1)) * 16 - 17 + index("0123456789abcdef", substr(o, 8, 1)) : 0 }')
 	# The receiver's ACKs (from its port): how many say window 0, and
-	# the smallest window field of all (before TCP's window scale).
+	# the smallest window of all, in bytes: the field shifted by the scale.
 	zero=$(tcpdump -r "$LAB_OUT/$fam.pcap" -n "ip[20:2] = $port and ip[34:2] = 0 and (ip[33] & 0x17) = 0x10" 2> /dev/null | wc -l)
 	minw=$(tcpdump -r "$LAB_OUT/$fam.pcap" -n -x "ip[20:2] = $port and (ip[33] & 0x17) = 0x10" 2> /dev/null |
 		awk '$1 == "0x0020:" { w = 0; for (i = 1; i <= 4; i++) w = w * 16 + index("0123456789abcdef", substr($3, i, 1)) - 1
 					if (n++ == 0 || w < m) m = w }
 		     END { print m + 0 }')
-	echo "the receiver's ACKs: $zero with window 0, the smallest window field $minw; zero-window probes sent: $((p1 - p0))"
+	minw=$((minw << ws))
+	echo "the receiver's ACKs: $zero with window 0, the smallest window $minw bytes (window scale $ws); zero-window probes sent: $((p1 - p0))"
 	echo "RESULT $fam rx_max=$rx_max tx_max=$tx_max zero_windows=$zero min_window=$minw probes=$((p1 - p0)) transfer_ok=$((ok == 0))"
 	port=$((port + 10))
 done
