@@ -282,8 +282,8 @@ static int edu_send_flags(struct sock *sk, u32 seq, u8 flags, bool resent)
 {
 	struct edu_sock *es = edu_sk(sk);
 	struct sk_buff *skb = edu_alloc_segment(GFP_ATOMIC);
-	u32 window = edu_rcv_window(sk);
-	u16 field = 0;
+	u32 window;
+	u16 field;
 
 	if (!skb)
 		return -ENOBUFS;
@@ -294,6 +294,7 @@ static int edu_send_flags(struct sock *sk, u32 seq, u8 flags, bool resent)
 				    0, flags, edu_syn_window(sk), es->adv_mss,
 				    es->wscale_ok ? es->rcv_wscale : -1);
 	} else {
+		window = edu_rcv_window(sk);
 		if (flags & TCPHDR_ACK)
 			field = edu_note_ack_sent(sk, window);
 		else
@@ -308,8 +309,15 @@ static int edu_send_flags(struct sock *sk, u32 seq, u8 flags, bool resent)
 
 /*
  * Send one segment of the write queue, first time or again.  The queued
- * skb keeps its payload for retransmission: what goes out is a copy of
- * its head with the payload pages shared, and the header written there.
+ * skb keeps its payload for retransmission: what goes out is a clone,
+ * sharing its head and pages, with the header written in the headroom
+ * that the queued skb never uses (__skb_header_release() in send.c).
+ * Its fast-clone companion makes that clone cost no allocation.
+ *
+ * As __tcp_transmit_skb() does, a segment whose clone from an earlier
+ * transmission is still alive (in a qdisc, or queued at a receiver on
+ * this host) is copied instead: two clones would write their headers in
+ * the same place.
  */
 int edu_xmit_skb(struct sock *sk, struct sk_buff *skb)
 {
@@ -318,7 +326,10 @@ int edu_xmit_skb(struct sock *sk, struct sk_buff *skb)
 	struct sk_buff *nskb;
 	u16 field;
 
-	nskb = pskb_copy(skb, GFP_ATOMIC);
+	if (unlikely(skb_cloned(skb)))
+		nskb = pskb_copy(skb, GFP_ATOMIC);
+	else
+		nskb = skb_clone(skb, GFP_ATOMIC);
 	if (!nskb)
 		return -ENOBUFS;
 	field = edu_note_ack_sent(sk, edu_rcv_window(sk));

@@ -53,7 +53,7 @@ void edu_write_space(struct sock *sk)
  */
 static struct sk_buff *edu_stream_alloc_skb(struct sock *sk, gfp_t gfp)
 {
-	struct sk_buff *skb = alloc_skb(EDU_HDR_ROOM, gfp);
+	struct sk_buff *skb = alloc_skb_fclone(EDU_HDR_ROOM, gfp);
 
 	if (skb) {
 		if (sk_wmem_schedule(sk, skb->truesize)) {
@@ -110,6 +110,8 @@ static void edu_queue_tail(struct sock *sk, struct sk_buff *skb, u8 flags)
 	cb->end_seq = es->write_seq + skb->len + !!(flags & TCPHDR_FIN);
 	cb->flags = flags;
 	es->write_seq = cb->end_seq;
+	/* Only its clones write headers (edu_xmit_skb()). */
+	__skb_header_release(skb);
 	sk_wmem_queued_add(sk, skb->truesize);
 	sk_mem_charge(sk, skb->truesize);
 	__skb_queue_tail(&sk->sk_write_queue, skb);
@@ -191,7 +193,8 @@ void edu_send_fin(struct sock *sk)
 	if (es->fin_queued)
 		return;
 	/* A FIN needs no room in the buffer; it must not be lost to memory. */
-	skb = alloc_skb(EDU_HDR_ROOM, sk->sk_allocation | __GFP_NOFAIL);
+	skb = alloc_skb_fclone(EDU_HDR_ROOM,
+			       sk->sk_allocation | __GFP_NOFAIL);
 	skb_reserve(skb, EDU_HDR_ROOM);
 	es->fin_queued = true;
 	sk_wmem_schedule(sk, skb->truesize);
@@ -200,10 +203,16 @@ void edu_send_fin(struct sock *sk)
 }
 
 /*
- * Cut the unsent segment @skb after @len bytes: the rest becomes a segment
- * of its own, next in the queue (tcp_fragment(), for a window smaller than
- * the segment).  Each part is charged to the send buffer by its own size:
- * the new one its sk_buff and, moved from the first, the payload it takes.
+ * Cut the segment @skb after @len bytes: the rest becomes a segment of its
+ * own, next in the queue (tcp_fragment(), for a window smaller than the
+ * segment, or a path MTU smaller than one sent).  Each part is charged to
+ * the send buffer by its own size: the new one its sk_buff and, moved from
+ * the first, the payload it takes.
+ *
+ * A segment sent before may still have a clone on its way (edu_xmit_skb()),
+ * and a clone shares the fragment array that skb_split() rewrites: such a
+ * segment first gets a head of its own (skb_unclone(), as tcp_fragment()
+ * does), its truesize unchanged: the socket was charged that.
  */
 static int edu_split(struct sock *sk, struct sk_buff *skb, u32 len)
 {
@@ -211,12 +220,22 @@ static int edu_split(struct sock *sk, struct sk_buff *skb, u32 len)
 	u32 nlen = skb->len - len;
 	struct sk_buff *skb1;
 
-	skb1 = alloc_skb(EDU_HDR_ROOM, GFP_ATOMIC);
+	if (skb_cloned(skb)) {
+		unsigned int truesize = skb->truesize;
+
+		/* skb_unclone_keeptruesize(), which modules cannot call */
+		if (pskb_expand_head(skb, 0, 0, GFP_ATOMIC))
+			return -ENOBUFS;
+		skb->truesize = truesize;
+	}
+	skb1 = alloc_skb_fclone(EDU_HDR_ROOM, GFP_ATOMIC);
 	if (!skb1)
 		return -ENOBUFS;
 	skb_reserve(skb1, EDU_HDR_ROOM);
 	edu_mem_charge_forced(sk, skb1->truesize);
 	skb_split(skb, skb1, len);
+	__skb_header_release(skb);
+	__skb_header_release(skb1);
 	skb1->truesize += nlen;
 	skb->truesize -= nlen;
 	cb1 = EDU_SKB_CB(skb1);
