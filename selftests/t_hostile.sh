@@ -153,9 +153,15 @@ flood_cookies() {
 			expect_ge "${ok:--1}" "${TCP_DIAL_OK:-1}"
 	fi
 	# Not every SYN: each request that ends (a real client's completes, a
-	# spoofed one expires) lets a SYN make a request again.
-	t_check "$fam: the flood was answered with cookies (SyncookiesSent >= 9/10 of the SYNs)" \
-		delta_ge "$NS_S" "$fam" SyncookiesSent "$cs0" $((NFLOOD * 9 / 10))
+	# spoofed one expires) lets a SYN make a request again.  With the
+	# queue full of old requests they expire after two retransmissions,
+	# 7 s (the young/old rule of edu_synack_max_retries(), as
+	# reqsk_timer_handler()): the slower the host, the longer the flood
+	# and the more requests.  On the debug kernel with two other VMs on
+	# the host, 2130 of 20000 SYNs made one; 3/4 leaves room for a flood
+	# of minutes, and cookies still answered the flood.
+	t_check "$fam: the flood was answered with cookies (SyncookiesSent >= 3/4 of the SYNs)" \
+		delta_ge "$NS_S" "$fam" SyncookiesSent "$cs0" $((NFLOOD * 3 / 4))
 	t_check "$fam: nothing dropped (ListenDrops and SynQueueDrops unchanged)" \
 		eval 'delta_is "$NS_S" "$fam" ListenDrops "$ld0" 0 &&
 		      delta_is "$NS_S" "$fam" SynQueueDrops "$sqd0" 0'
